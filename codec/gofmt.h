@@ -24,6 +24,14 @@ int go_format_float(struct buf *out, double v, char fmt);
  * NaN/Inf: returns -1 (json cannot encode them). */
 int go_format_json_float(struct buf *out, double v);
 
+/* sops stores.ValToString for float64 (dotenv output): 'G' shortest, and
+ * when that has neither '.' nor 'E' (an integral value), FormatFloat 'f' with
+ * one decimal: 5 -> "5.0", -0 -> "-0.0", 1e21 -> "1E+21"; Inf/NaN as 'G'. */
+int go_format_float_dotenv(struct buf *out, double v);
+
+/* sops' plaintext for a bool value: "True" / "False". */
+int go_format_bool_title(struct buf *out, int v);
+
 /* strconv.Itoa */
 int go_format_int(struct buf *out, int64_t v);
 
@@ -31,10 +39,14 @@ int go_format_int(struct buf *out, int64_t v);
  * no spaces/underscores, range of int64. Returns 0 or -1. */
 int go_parse_int(const char *s, size_t n, int64_t *out);
 
-/* strconv.ParseFloat(s, 64): decimal and hex float syntax, underscores only
- * where Go allows them (base-prefixed), "inf", "+Inf", "infinity", "nan"
- * (case-insensitive). Returns 0, or -1 on syntax error. Out-of-range values
- * give +-Inf and return -1 (Go returns ErrRange; sops then fails). */
+/* strconv.ParseFloat(s, 64): decimal and hex float syntax ("0x1p-2", hex
+ * needs the 'p' exponent), optional sign, ".5", "5.", "inf", "+Inf",
+ * "infinity", "nan" (case-insensitive; no sign on nan). Underscores exactly
+ * as Go's underscoreOK allows them: only between digits (also in decimal
+ * numbers: "1_000.5" is accepted) or right after a base prefix.
+ * Returns 0, or -1 on syntax error. Out-of-range values give +-Inf and
+ * return -1 (Go returns ErrRange; sops then fails); underflow gives 0 or a
+ * subnormal and succeeds (as in Go). Independent of the C locale. */
 int go_parse_float(const char *s, size_t n, double *out);
 
 /* strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False. */
@@ -48,13 +60,19 @@ struct gotime {
 	int32_t off;      /* offset east of UTC in seconds (0 = UTC, printed "Z") */
 };
 
-/* time.Time.UnmarshalText / time.Parse(time.RFC3339, s): RFC 3339 with
- * optional fractional seconds, 'T' separator, "Z" or +hh:mm offset, exactly
- * what Go accepts. Returns 0 or -1. */
+/* time.Time.UnmarshalText / time.Parse(time.RFC3339, s) (identical since
+ * Go's strict RFC 3339 check is disabled): "2006-01-02T15:04:05" + optional
+ * fraction + "Z" or +hh:mm. Like Go it also accepts what its general layout
+ * parser takes when the fast path fails: a one-digit hour ("T1:04:05"), ','
+ * before the fraction, zone offsets up to +24:00 / minutes up to 60.
+ * Fraction digits past the ninth are ignored. Ranges are checked (month,
+ * day of month incl. leap years, hour < 24, min/sec < 60; years 0000-9999).
+ * Returns 0 or -1. */
 int go_parse_rfc3339(const char *s, size_t n, struct gotime *out);
 
 /* time.Time.MarshalText == Format(RFC3339Nano): fraction trimmed of
- * trailing zeros, "Z" when off == 0. */
+ * trailing zeros, "Z" when off == 0. Returns -1 (nothing appended) where
+ * MarshalText errors: local year outside 0..9999 or zone hour >= 24. */
 int go_format_rfc3339nano(struct buf *out, const struct gotime *t);
 /* Format(RFC3339): seconds precision, "Z" when off == 0. */
 int go_format_rfc3339(struct buf *out, const struct gotime *t);

@@ -20,16 +20,23 @@ int err_set(struct sops_err *err, int code, const char *fmt, ...)
 
 int err_prefix(struct sops_err *err, const char *fmt, ...)
 {
-	char prefix[SOPS_ERR_MSG_MAX], old[SOPS_ERR_MSG_MAX];
+	char old[SOPS_ERR_MSG_MAX];
+	size_t n, m;
 	va_list ap;
 
 	if (err == NULL)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s%s", prefix, old);
+	old[sizeof(old) - 1] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(err->msg);
+	m = strlen(old);
+	if (m > sizeof(err->msg) - 1 - n)
+		m = sizeof(err->msg) - 1 - n;
+	memcpy(err->msg + n, old, m);
+	err->msg[n + m] = '\0';
 	return -1;
 }
 

@@ -10,6 +10,9 @@
  * If mlock fails (RLIMIT_MEMLOCK), memory is still handed out (DONTDUMP and
  * wiping still apply) and sm_stats().mlock_failed becomes non-zero so the
  * caller can warn once. Thread-safe.
+ *
+ * Mappings are MADV_WIPEONFORK: a forked child sees the arena as zeros and
+ * must not touch allocations made before the fork (exec right away).
  */
 #ifndef SOPSFS_SECURE_MEM_H
 #define SOPSFS_SECURE_MEM_H

@@ -45,17 +45,18 @@ extern struct check_state check_state;
 
 #define CHECK_STR(a, b) do { const char *sa_ = (a), *sb_ = (b); \
 	CHECKF(sa_ != NULL && sb_ != NULL && strcmp(sa_, sb_) == 0, \
-	       "expected \"%s\", got \"%s\"", sb_ ? sb_ : "(null)", sa_ ? sa_ : "(null)"); } while (0)
+	       "expected \"%.200s\", got \"%.200s\"", sb_ ? sb_ : "(null)", sa_ ? sa_ : "(null)"); } while (0)
 
 #define SKIP(...) do { snprintf(check_state.why, sizeof(check_state.why), __VA_ARGS__); \
 	check_state.skipped = 1; longjmp(check_state.jb, 1); } while (0)
 
-#define RUN(fn) do { check_state.failed = check_state.skipped = 0; \
+#define RUN_NAMED(fn, name) do { check_state.failed = check_state.skipped = 0; \
 	if (setjmp(check_state.jb) == 0) fn(); \
-	if (check_state.skipped) { printf("skip - %s: %s\n", #fn, check_state.why); check_state.nskip++; } \
-	else if (check_state.failed) { printf("not ok - %s: %s\n", #fn, check_state.why); check_state.nfail++; } \
-	else { printf("ok - %s\n", #fn); check_state.npass++; } \
+	if (check_state.skipped) { printf("skip - %s: %s\n", (name), check_state.why); check_state.nskip++; } \
+	else if (check_state.failed) { printf("not ok - %s: %s\n", (name), check_state.why); check_state.nfail++; } \
+	else { printf("ok - %s\n", (name)); check_state.npass++; } \
 	fflush(stdout); } while (0)
+#define RUN(fn) RUN_NAMED(fn, #fn)
 
 #define CHECK_MAIN_DEFINE struct check_state check_state
 #define CHECK_DONE() (check_state.nfail ? 1 : 0)

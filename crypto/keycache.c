@@ -1,0 +1,195 @@
+/* keycache.c - data keys by key-group identity, with idle and hard TTLs. */
+#include "keycache.h"
+#include "secure_mem.h"
+
+#include <pthread.h>
+#include <string.h>
+
+struct kc_entry {
+	uint8_t id[KEYCACHE_ID_LEN];
+	uint8_t key[KEYCACHE_KEY_LEN];
+	time_t created, used;
+	int live;
+};
+
+struct keycache {
+	pthread_mutex_t mu;
+	unsigned idle_ttl, hard_ttl;
+	struct kc_entry *slots;      /* locked memory, linear probing */
+	size_t nslots, count;
+};
+
+struct keycache *keycache_new(unsigned idle_ttl, unsigned hard_ttl)
+{
+	struct keycache *c = sm_alloc(sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	pthread_mutex_init(&c->mu, NULL);
+	c->idle_ttl = idle_ttl;
+	c->hard_ttl = hard_ttl;
+	c->nslots = 256;
+	c->slots = sm_alloc(c->nslots * sizeof(*c->slots));
+	if (c->slots == NULL) {
+		sm_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void keycache_free(struct keycache *c)
+{
+	if (c == NULL)
+		return;
+	keycache_wipe(c);
+	sm_free(c->slots);
+	pthread_mutex_destroy(&c->mu);
+	sm_free(c);
+}
+
+static size_t slot_of(const struct keycache *c, const uint8_t *id)
+{
+	size_t h;
+
+	memcpy(&h, id, sizeof(h));     /* id is a hash already */
+	return h % c->nslots;
+}
+
+static struct kc_entry *find(struct keycache *c, const uint8_t *id)
+{
+	for (size_t i = 0, s = slot_of(c, id); i < c->nslots; i++, s = (s + 1) % c->nslots) {
+		struct kc_entry *e = &c->slots[s];
+
+		if (!e->live && e->created == 0)
+			return NULL;           /* never used: end of probe chain */
+		if (e->live && memcmp(e->id, id, KEYCACHE_ID_LEN) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int expired(const struct keycache *c, const struct kc_entry *e, time_t now)
+{
+	return (c->idle_ttl && now - e->used >= (time_t)c->idle_ttl) ||
+	       (c->hard_ttl && now - e->created >= (time_t)c->hard_ttl);
+}
+
+static void drop(struct keycache *c, struct kc_entry *e)
+{
+	sm_wipe(e->key, sizeof(e->key));
+	sm_wipe(e->id, sizeof(e->id));
+	e->live = 0;                       /* created stays: tombstone */
+	c->count--;
+}
+
+int keycache_get(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
+		 uint8_t key[KEYCACHE_KEY_LEN])
+{
+	time_t now = time(NULL);
+	struct kc_entry *e;
+	int found = 0;
+
+	pthread_mutex_lock(&c->mu);
+	e = find(c, id);
+	if (e != NULL && expired(c, e, now))
+		drop(c, e);
+	else if (e != NULL) {
+		memcpy(key, e->key, KEYCACHE_KEY_LEN);
+		e->used = now;
+		found = 1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
+static int rehash(struct keycache *c)
+{
+	size_t n = c->nslots * 2;
+	struct kc_entry *old = c->slots, *ns = sm_alloc(n * sizeof(*ns));
+	size_t oldn = c->nslots;
+
+	if (ns == NULL)
+		return -1;
+	c->slots = ns;
+	c->nslots = n;
+	c->count = 0;
+	for (size_t i = 0; i < oldn; i++) {
+		struct kc_entry *e = &old[i], *d;
+		size_t s;
+
+		if (!e->live)
+			continue;
+		for (s = slot_of(c, e->id); c->slots[s].live; s = (s + 1) % n)
+			;
+		d = &c->slots[s];
+		*d = *e;
+		c->count++;
+	}
+	sm_free(old);              /* wipes */
+	return 0;
+}
+
+int keycache_put(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
+		 const uint8_t key[KEYCACHE_KEY_LEN])
+{
+	time_t now = time(NULL);
+	struct kc_entry *e;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mu);
+	e = find(c, id);
+	if (e == NULL) {
+		size_t s;
+
+		if ((c->count + 1) * 2 > c->nslots && rehash(c) != 0) {
+			pthread_mutex_unlock(&c->mu);
+			return -1;
+		}
+		for (s = slot_of(c, id); c->slots[s].live; s = (s + 1) % c->nslots)
+			;
+		e = &c->slots[s];
+		memcpy(e->id, id, KEYCACHE_ID_LEN);
+		e->live = 1;
+		e->created = now;
+		c->count++;
+	}
+	memcpy(e->key, key, KEYCACHE_KEY_LEN);
+	e->used = now;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+size_t keycache_expire(struct keycache *c, time_t now)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].live && expired(c, &c->slots[i], now)) {
+			drop(c, &c->slots[i]);
+			n++;
+		}
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+void keycache_wipe(struct keycache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].live)
+			drop(c, &c->slots[i]);
+	sm_wipe(c->slots, c->nslots * sizeof(*c->slots));
+	c->count = 0;
+	pthread_mutex_unlock(&c->mu);
+}
+
+size_t keycache_count(struct keycache *c)
+{
+	size_t n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->count;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}

@@ -1,0 +1,487 @@
+/* secure_mem.c - the locked, non-dumpable arena behind sm_alloc (see
+ * secure_mem.h and docs/secure-memory.md).
+ *
+ * Written by hand: libsodium's sodium_malloc costs 4 pages and one mlock per
+ * allocation, which does not scale to thousands of small keys.
+ *
+ * Layout. Small requests (< SM_BIG) are carved from chunks:
+ *   [guard page][chunk header | block | block | ... | end sentinel][guard page]
+ * Each block starts with a 32-byte header holding its own size and the size
+ * of the block before it (boundary tags), so a freed block merges with free
+ * neighbours in O(1). Free blocks sit in size-binned doubly linked lists
+ * (first fit inside a bin, any block of a higher bin fits).
+ * Big requests get a mapping of their own: [guard][header | data][guard].
+ * Every mapping is madvise(MADV_DONTDUMP), MADV_WIPEONFORK where available,
+ * and mlock'ed once; mlock failure is recorded, not fatal.
+ * Invariant: the user area of a free block is zero except the two list
+ * pointers at its start; sm_free wipes, sm_alloc zeroes again anyway.
+ */
+#include "secure_mem.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SM_CHUNK (256 * 1024)          /* usable bytes per chunk */
+#define SM_BIG (64 * 1024)             /* dedicated mapping from this size */
+#define SM_HDR 32                      /* block header, keeps 16-alignment */
+#define SM_MIN_BLOCK (SM_HDR + 16)     /* room for the free-list links */
+#define SM_NBINS 20
+#define SM_MAGIC_USED 0x5ec0a110u
+#define SM_MAGIC_FREE 0x5ec0f4eeu
+#define SM_MAGIC_BIG 0x5ec0b16bu
+#define SM_MAGIC_END 0x5ec0e4d0u
+
+struct sm_block {
+	size_t size;        /* whole block incl. header; 0 for the sentinel */
+	size_t prev_size;   /* size of the block before, 0 for the first */
+	size_t req;         /* requested bytes (used blocks and big maps) */
+	uint32_t magic;
+	uint32_t pad;
+};
+
+struct sm_free_links {
+	struct sm_block *next, *prev;
+};
+
+struct sm_chunk {
+	struct sm_chunk *next, *prev;
+	size_t usable;      /* bytes between the guard pages */
+	int locked;
+	char pad[64 - 2 * sizeof(void *) - sizeof(size_t) - sizeof(int)];
+};
+
+_Static_assert(sizeof(struct sm_block) == SM_HDR, "block header size");
+_Static_assert(sizeof(struct sm_chunk) == 64, "chunk header size");
+
+static pthread_mutex_t sm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sm_chunk *sm_chunks;
+static struct sm_block *sm_bins[SM_NBINS];
+static struct sm_stats sm_st;
+static size_t sm_page;
+
+void sm_wipe(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		explicit_bzero(p, n);
+}
+
+static size_t page_size(void)
+{
+	if (sm_page == 0) {
+		long ps = sysconf(_SC_PAGESIZE);
+		sm_page = ps > 0 ? (size_t)ps : 4096;
+	}
+	return sm_page;
+}
+
+/* ---- mappings ---------------------------------------------------------- */
+
+/* mlock/munlock as direct system calls: sanitizer runtimes (ASan) intercept
+ * the libc wrappers and turn them into no-ops, which would silently leave
+ * the test builds unlocked. */
+static int lock_range(void *p, size_t n)
+{
+	return (int)syscall(SYS_mlock, p, n);
+}
+
+static void unlock_range(void *p, size_t n)
+{
+	(void)syscall(SYS_munlock, p, n);
+}
+
+/* Map `usable` bytes (page multiple) between two PROT_NONE guard pages,
+ * protect them from dumps and forks, and try to lock them. */
+static void *map_protected(size_t usable, int *locked)
+{
+	size_t ps = page_size();
+	uint8_t *base, *mid;
+
+	base = mmap(NULL, usable + 2 * ps, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	mid = base + ps;
+	if (mprotect(mid, usable, PROT_READ | PROT_WRITE) != 0) {
+		munmap(base, usable + 2 * ps);
+		return NULL;
+	}
+	(void)madvise(base, usable + 2 * ps, MADV_DONTDUMP);
+#ifdef MADV_WIPEONFORK
+	(void)madvise(mid, usable, MADV_WIPEONFORK);
+#endif
+	*locked = lock_range(mid, usable) == 0;
+	if (!*locked)
+		sm_st.mlock_failed = 1;
+	sm_st.bytes_mapped += usable;
+	if (*locked)
+		sm_st.bytes_locked += usable;
+	return mid;
+}
+
+static void unmap_protected(void *mid, size_t usable, int locked)
+{
+	size_t ps = page_size();
+
+	explicit_bzero(mid, usable);
+	if (locked) {
+		unlock_range(mid, usable);
+		sm_st.bytes_locked -= usable;
+	}
+	sm_st.bytes_mapped -= usable;
+	munmap((uint8_t *)mid - ps, usable + 2 * ps);
+}
+
+/* ---- free-list bins ------------------------------------------------------ */
+
+static int bin_of(size_t size)
+{
+	int b = 0;
+
+	size >>= 6;
+	while (size > 1 && b < SM_NBINS - 1) {
+		size >>= 1;
+		b++;
+	}
+	return b;
+}
+
+static struct sm_free_links *links(struct sm_block *b)
+{
+	return (struct sm_free_links *)(void *)((uint8_t *)b + SM_HDR);
+}
+
+static void bin_insert(struct sm_block *b)
+{
+	int i = bin_of(b->size);
+	struct sm_free_links *l = links(b);
+
+	b->magic = SM_MAGIC_FREE;
+	b->req = 0;
+	l->prev = NULL;
+	l->next = sm_bins[i];
+	if (sm_bins[i] != NULL)
+		links(sm_bins[i])->prev = b;
+	sm_bins[i] = b;
+}
+
+static void bin_remove(struct sm_block *b)
+{
+	struct sm_free_links *l = links(b);
+
+	if (l->prev != NULL)
+		links(l->prev)->next = l->next;
+	else
+		sm_bins[bin_of(b->size)] = l->next;
+	if (l->next != NULL)
+		links(l->next)->prev = l->prev;
+	l->next = l->prev = NULL;
+}
+
+static struct sm_block *next_block(struct sm_block *b)
+{
+	return (struct sm_block *)(void *)((uint8_t *)b + b->size);
+}
+
+static struct sm_block *prev_block(struct sm_block *b)
+{
+	return (struct sm_block *)(void *)((uint8_t *)b - b->prev_size);
+}
+
+static struct sm_block *bin_find(size_t need)
+{
+	for (int i = bin_of(need); i < SM_NBINS; i++)
+		for (struct sm_block *b = sm_bins[i]; b != NULL; b = links(b)->next)
+			if (b->size >= need)
+				return b;
+	return NULL;
+}
+
+/* ---- chunks -------------------------------------------------------------- */
+
+static struct sm_block *chunk_first(struct sm_chunk *c)
+{
+	return (struct sm_block *)(void *)((uint8_t *)c + sizeof(*c));
+}
+
+static size_t chunk_span(struct sm_chunk *c)
+{
+	return c->usable - sizeof(*c) - SM_HDR;   /* all blocks, no sentinel */
+}
+
+static int chunk_new(void)
+{
+	int locked;
+	struct sm_chunk *c = map_protected(SM_CHUNK, &locked);
+	struct sm_block *b, *end;
+
+	if (c == NULL)
+		return -1;
+	c->usable = SM_CHUNK;
+	c->locked = locked;
+	c->prev = NULL;
+	c->next = sm_chunks;
+	if (sm_chunks != NULL)
+		sm_chunks->prev = c;
+	sm_chunks = c;
+	b = chunk_first(c);
+	b->size = chunk_span(c);
+	b->prev_size = 0;
+	end = next_block(b);
+	end->size = 0;
+	end->prev_size = b->size;
+	end->magic = SM_MAGIC_END;
+	bin_insert(b);
+	return 0;
+}
+
+static void chunk_release(struct sm_chunk *c)
+{
+	bin_remove(chunk_first(c));
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		sm_chunks = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	unmap_protected(c, c->usable, c->locked);
+}
+
+/* ---- small blocks -------------------------------------------------------- */
+
+static void *small_alloc(size_t n)
+{
+	size_t need = (n + SM_HDR + 15) & ~(size_t)15;
+	struct sm_block *b, *rest;
+
+	if (need < SM_MIN_BLOCK)
+		need = SM_MIN_BLOCK;
+	b = bin_find(need);
+	if (b == NULL) {
+		if (chunk_new() != 0)
+			return NULL;
+		b = bin_find(need);
+	}
+	bin_remove(b);
+	if (b->size - need >= SM_MIN_BLOCK) {
+		rest = (struct sm_block *)(void *)((uint8_t *)b + need);
+		rest->size = b->size - need;
+		rest->prev_size = need;
+		next_block(rest)->prev_size = rest->size;
+		b->size = need;
+		bin_insert(rest);
+	}
+	b->magic = SM_MAGIC_USED;
+	b->req = n;
+	memset((uint8_t *)b + SM_HDR, 0, b->size - SM_HDR);
+	return (uint8_t *)b + SM_HDR;
+}
+
+/* Merge b (free, not in a bin) with its free right neighbour. */
+static void merge_next(struct sm_block *b)
+{
+	struct sm_block *n = next_block(b);
+
+	if (n->magic != SM_MAGIC_FREE)
+		return;
+	bin_remove(n);
+	b->size += n->size;
+	next_block(b)->prev_size = b->size;
+	explicit_bzero(n, SM_HDR);
+}
+
+static void small_free(struct sm_block *b)
+{
+	struct sm_block *p;
+
+	explicit_bzero((uint8_t *)b + SM_HDR, b->size - SM_HDR);
+	b->magic = SM_MAGIC_FREE;
+	b->req = 0;
+	merge_next(b);
+	if (b->prev_size != 0) {
+		p = prev_block(b);
+		if (p->magic == SM_MAGIC_FREE) {
+			bin_remove(p);
+			p->size += b->size;
+			next_block(p)->prev_size = p->size;
+			explicit_bzero(b, SM_HDR);
+			b = p;
+		}
+	}
+	bin_insert(b);
+}
+
+/* ---- big mappings -------------------------------------------------------- */
+
+static void *big_alloc(size_t n)
+{
+	size_t ps = page_size();
+	size_t usable;
+	int locked;
+	struct sm_block *b;
+
+	if (n > SIZE_MAX - SM_HDR - ps)
+		return NULL;
+	usable = (n + SM_HDR + ps - 1) & ~(ps - 1);
+	b = map_protected(usable, &locked);
+	if (b == NULL)
+		return NULL;
+	b->size = usable;
+	b->prev_size = (size_t)locked;   /* big maps have no neighbour: lock flag */
+	b->req = n;
+	b->magic = SM_MAGIC_BIG;
+	return (uint8_t *)b + SM_HDR;
+}
+
+static void big_free(struct sm_block *b)
+{
+	unmap_protected(b, b->size, (int)b->prev_size);
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+static struct sm_block *header_of(const void *p)
+{
+	return (struct sm_block *)(void *)((uint8_t *)p - SM_HDR);
+}
+
+/* A pointer that is not a live allocation (double free, foreign pointer)
+ * means memory corruption: stop rather than corrupt the arena. */
+static void check_live(const struct sm_block *b)
+{
+	if (b->magic != SM_MAGIC_USED && b->magic != SM_MAGIC_BIG)
+		abort();
+}
+
+static void *alloc_locked(size_t n)
+{
+	void *p = n >= SM_BIG ? big_alloc(n) : small_alloc(n);
+
+	if (p != NULL) {
+		sm_st.bytes_in_use += n;
+		sm_st.allocations++;
+	}
+	return p;
+}
+
+static void free_locked(struct sm_block *b)
+{
+	sm_st.bytes_in_use -= b->req;
+	sm_st.allocations--;
+	if (b->magic == SM_MAGIC_BIG)
+		big_free(b);
+	else
+		small_free(b);
+}
+
+void *sm_alloc(size_t n)
+{
+	void *p;
+
+	pthread_mutex_lock(&sm_lock);
+	p = alloc_locked(n);
+	pthread_mutex_unlock(&sm_lock);
+	return p;
+}
+
+void sm_free(void *p)
+{
+	struct sm_block *b;
+
+	if (p == NULL)
+		return;
+	b = header_of(p);
+	pthread_mutex_lock(&sm_lock);
+	check_live(b);
+	free_locked(b);
+	pthread_mutex_unlock(&sm_lock);
+}
+
+size_t sm_size(const void *p)
+{
+	size_t n = 0;
+
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&sm_lock);
+	check_live(header_of(p));
+	n = header_of(p)->req;
+	pthread_mutex_unlock(&sm_lock);
+	return n;
+}
+
+/* Bytes a block can hold without moving. */
+static size_t capacity(const struct sm_block *b)
+{
+	return b->size - SM_HDR;
+}
+
+void *sm_realloc(void *p, size_t n)
+{
+	struct sm_block *b;
+	void *np;
+	size_t old;
+
+	if (p == NULL)
+		return sm_alloc(n);
+	b = header_of(p);
+	pthread_mutex_lock(&sm_lock);
+	check_live(b);
+	old = b->req;
+	if (n <= capacity(b) && (b->magic == SM_MAGIC_BIG) == (n >= SM_BIG)) {
+		if (n < old)
+			explicit_bzero((uint8_t *)p + n, old - n);
+		sm_st.bytes_in_use = sm_st.bytes_in_use - old + n;
+		b->req = n;
+		pthread_mutex_unlock(&sm_lock);
+		return p;
+	}
+	np = alloc_locked(n);
+	if (np != NULL) {
+		memcpy(np, p, old < n ? old : n);
+		free_locked(b);
+	}
+	pthread_mutex_unlock(&sm_lock);
+	return np;
+}
+
+char *sm_strndup(const char *s, size_t n)
+{
+	char *d;
+
+	if (n == SIZE_MAX)
+		return NULL;
+	d = sm_alloc(n + 1);
+	if (d == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+void sm_stats(struct sm_stats *out)
+{
+	pthread_mutex_lock(&sm_lock);
+	*out = sm_st;
+	pthread_mutex_unlock(&sm_lock);
+}
+
+void sm_trim(void)
+{
+	struct sm_chunk *c, *next;
+
+	pthread_mutex_lock(&sm_lock);
+	for (c = sm_chunks; c != NULL; c = next) {
+		struct sm_block *b = chunk_first(c);
+
+		next = c->next;
+		if (b->magic == SM_MAGIC_FREE && b->size == chunk_span(c))
+			chunk_release(c);
+	}
+	pthread_mutex_unlock(&sm_lock);
+}

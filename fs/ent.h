@@ -1,0 +1,132 @@
+/* ent.h - per-path state of the mount (the "entry table").
+ *
+ * An entry exists for a path that needs more than a passthrough:
+ *  - a SOPS file in SRC: its cached plaintext view (locked memory) or the
+ *    reason it cannot be decrypted, keyed to the backing file's identity
+ *    (dev, ino, size, mtime, ctime) so a change underneath is noticed;
+ *  - a draft: plaintext being written to a SOPS path, committed (encrypted,
+ *    atomically written) at fsync/flush/release;
+ *  - a memory-only file (scratch side file, or a new file under a creation
+ *    rule that has not been committed yet) or symlink;
+ *  - a whiteout: a backing file hidden because an editor renamed it to a
+ *    scratch name (the backing file stays untouched until the new version
+ *    is committed), usually with a tombstone identity that a new file at the
+ *    path takes over.
+ * Locking: the namespace rwlock (fs.h) orders everything; an entry's mutex
+ * protects its content. Entries are reference counted.
+ */
+#ifndef SOPSFS_ENT_H
+#define SOPSFS_ENT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "sopsfs.h"
+#include "ident.h"
+#include "../common/buf.h"
+
+enum vkind { VF_UNKNOWN = 0, VF_PLAIN, VF_SOPS, VF_ERROR };
+
+struct bident {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+struct ent {
+	char *path;
+	struct ent *hnext;
+	struct ent *lru_prev, *lru_next;    /* entries holding a view */
+	int refs;
+	int in_table;
+	pthread_mutex_t mu;
+
+	/* namespace overlay */
+	unsigned virt : 1;          /* a file that exists in memory only */
+	unsigned scratch : 1;       /* ... that is a side file */
+	unsigned symlink : 1;       /* ... that is a symlink (target in content) */
+	unsigned whiteout : 1;      /* the backing file at path is hidden */
+	unsigned unlinked : 1;      /* removed from the namespace, still open */
+	mode_t mode;                /* virt: type and permission bits */
+	uid_t uid;
+	gid_t gid;
+	struct timespec atime, mtime, ctime;
+	ino_t ino;                  /* virt: synthetic inode number */
+	struct ident *tomb;         /* identity left at path by a renamed-away or
+				       unlinked SOPS file */
+	time_t tomb_until;
+
+	/* backing file cache */
+	enum vkind kind;
+	struct bident bid;
+	uint8_t *view;              /* plaintext view (sm_alloc) or NULL */
+	size_t view_len;
+	time_t view_loaded, view_used;
+	char err[SOPS_ERR_MSG_MAX]; /* why it cannot be decrypted / committed */
+
+	/* writing */
+	struct ident *id;           /* identity to commit with */
+	struct buf content;         /* draft or virt content (secure) */
+	unsigned has_draft : 1;     /* content is the current plaintext */
+	unsigned dirty : 1;         /* content differs from what SRC holds */
+	struct bident draft_base;   /* backing identity when the draft started */
+	unsigned carry : 1;         /* scratch content came from a SOPS file (tomb
+				       is its identity): never written in clear */
+	unsigned has_base : 1;      /* draft_base is set (a backing file existed) */
+	int writers;                /* open handles that may write */
+};
+
+struct etable;
+
+struct etable *etable_new(void);
+void etable_free(struct etable *t);
+
+/* Find the entry of path (a new reference) or NULL. */
+struct ent *ent_find(struct sopsfs *fs, const char *path);
+/* Find or create. NULL on OOM. */
+struct ent *ent_get(struct sopsfs *fs, const char *path);
+struct ent *ent_ref(struct ent *e);
+void ent_put(struct sopsfs *fs, struct ent *e);
+/* Remove from the table (the entry lives on while referenced). */
+void ent_remove(struct sopsfs *fs, struct ent *e);
+/* Give e the new path (replacing any entry there). */
+int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath);
+/* Call fn for every entry whose parent directory is dir (for readdir). */
+void ent_foreach_child(struct sopsfs *fs, const char *dir,
+		       void (*fn)(void *arg, struct ent *e, const char *name), void *arg);
+/* Call fn for every entry (housekeeping). */
+void ent_foreach(struct sopsfs *fs, void (*fn)(void *arg, struct ent *e), void *arg);
+
+/* Backing identity helpers. */
+void bident_from_stat(struct bident *b, const struct stat *st);
+int bident_eq(const struct bident *a, const struct bident *b);
+
+/* Make e's view match the backing file st (lstat of path; e->mu held):
+ * decrypt it on first sight or after a change. Sets e->kind. */
+void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st);
+/* Set e's view to a copy of p[0..n) (e->mu held). 0 or -1. */
+int ent_set_view(struct sopsfs *fs, struct ent *e, const void *p, size_t n);
+/* Drop e's view (e->mu held). */
+void ent_drop_view(struct sopsfs *fs, struct ent *e);
+/* Load the identity of the SOPS file at e's path (e->mu held). 0 or -EIO. */
+int ent_load_ident(struct sopsfs *fs, struct ent *e);
+/* Remember why e failed (xattr user.sopsfs.error) and log it once. */
+void ent_set_error(struct ent *e, const char *why);
+/* The bytes a reader sees (draft if any, else view). */
+const uint8_t *ent_data(const struct ent *e, size_t *len);
+/* Expire views idle for key_ttl or older than key_max_ttl (all: every
+ * view), identities of clean entries and old tombstones. */
+void ent_sweep(struct sopsfs *fs, time_t now, int all);
+/* Evict views above the cache cap. */
+void ent_evict(struct sopsfs *fs);
+size_t ent_view_bytes(struct sopsfs *fs);
+/* New synthetic inode number for memory-only files. */
+ino_t ent_new_ino(void);
+
+/* The key-cache backed data key lookup used for every decryption. */
+int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
+		   struct sops_err *err);
+
+#endif

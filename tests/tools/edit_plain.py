@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""edit_plain.py - the edits of the editor test matrix, applied to a plaintext
+file by the test itself, to compute what an editor must have saved.
+
+Secret values in the test repo are tokens "tk" + 16 hex digits (comments use
+other prefixes), so a value is found and replaced by its token alone.
+
+  edit_plain.py pick FILE N          print the (N mod count)-th value token of FILE
+  edit_plain.py replace FILE OLD NEW print FILE with OLD replaced by NEW; exit 1
+                                     unless OLD occurs exactly once
+"""
+import re
+import sys
+
+TOKEN = re.compile(rb"tk[0-9a-f]{16}")
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "pick":
+        with open(argv[2], "rb") as f:
+            tokens = TOKEN.findall(f.read())
+        if not tokens:
+            print("edit_plain: no value token in " + argv[2], file=sys.stderr)
+            return 1
+        sys.stdout.write(tokens[int(argv[3]) % len(tokens)].decode())
+        return 0
+    if len(argv) == 5 and argv[1] == "replace":
+        with open(argv[2], "rb") as f:
+            text = f.read()
+        old, new = argv[3].encode(), argv[4].encode()
+        count = text.count(old)
+        if count != 1:
+            print("edit_plain: %s occurs %d times (expected once)" % (argv[3], count), file=sys.stderr)
+            return 1
+        sys.stdout.buffer.write(text.replace(old, new))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
