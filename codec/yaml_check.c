@@ -136,17 +136,64 @@ static int check_scalar(struct chk *C, const struct ynode *n, enum out out)
 	return 0;
 }
 
+static size_t key_hash(const struct ynode *k)
+{
+	size_t h = 1469598103934665603ull ^ (size_t)k->kind;
+
+	for (size_t i = 0; i < k->vlen; i++)
+		h = (h ^ (unsigned char)k->value[i]) * 1099511628211ull;
+	return h;
+}
+
+static int same_key(const struct ynode *a, const struct ynode *b)
+{
+	return a->kind == b->kind && a->vlen == b->vlen && memcmp(a->value, b->value, a->vlen) == 0;
+}
+
+/* Is any key (kind and text, as yaml.v3 compares them) repeated? */
+static int has_dup(const struct ynode *n, int *found)
+{
+	size_t nk = n->nkids / 2, cap = 16;
+	const struct ynode **tab;
+
+	*found = 0;
+	if (nk < 2)
+		return 0;
+	while (cap < nk * 2)
+		cap *= 2;
+	tab = calloc(cap, sizeof(*tab));
+	if (tab == NULL)
+		return -1;
+	for (size_t i = 0; i < n->nkids && !*found; i += 2) {
+		const struct ynode *k = n->kids[i];
+		size_t j = key_hash(k) & (cap - 1);
+
+		for (; tab[j] != NULL; j = (j + 1) & (cap - 1))
+			if (same_key(tab[j], k)) {
+				*found = 1;
+				break;
+			}
+		tab[j] = k;
+	}
+	free(tab);
+	return 0;
+}
+
+/* yaml.v3 reports every repeated pair, by first then second occurrence;
+ * the list stops once the message is longer than an error can hold. */
 static int check_dups(struct chk *C, const struct ynode *n, int *found)
 {
-	*found = 0;
-	for (size_t i = 0; i < n->nkids; i += 2)
-		for (size_t j = i + 2; j < n->nkids; j += 2) {
+	if (has_dup(n, found) != 0)
+		return err_set(C->err, EX_ERROR, "out of memory");
+	if (!*found)
+		return 0;
+	for (size_t i = 0; i < n->nkids && C->terrors.len < SOPS_ERR_MSG_MAX; i += 2)
+		for (size_t j = i + 2; j < n->nkids && C->terrors.len < SOPS_ERR_MSG_MAX; j += 2) {
 			const struct ynode *a = n->kids[i], *b = n->kids[j];
 			struct buf q = BUF_INIT;
 			int rc;
 
-			if (a->kind != b->kind || a->vlen != b->vlen ||
-			    memcmp(a->value, b->value, a->vlen) != 0)
+			if (!same_key(a, b))
 				continue;
 			if (go_quote(&q, b->value, b->vlen) != 0) {
 				buf_free(&q);
@@ -157,7 +204,6 @@ static int check_dups(struct chk *C, const struct ynode *n, int *found)
 			buf_free(&q);
 			if (rc != 0)
 				return -1;
-			*found = 1;
 		}
 	return 0;
 }

@@ -65,12 +65,13 @@ static int blob_grow(struct pool *p, struct yblob *b, int extra)
 	return 0;
 }
 
-int yblob_push(struct pool *p, struct yblob *b, size_t s, size_t e)
+int yblob_push(struct pool *p, struct yblob *b, size_t s, size_t e, int line)
 {
 	if (blob_grow(p, b, 1) != 0)
 		return -1;
 	b->v[b->n].s = s;
 	b->v[b->n].e = e;
+	b->v[b->n].line = line;
 	b->v[b->n].flags = 0;
 	b->n++;
 	return 0;
@@ -226,17 +227,18 @@ struct ctext {
 
 static int text_nl(struct cst *C, struct ctext *t)
 {
-	return yblob_push(C->S->pool, &t->b, YSEG_EMPTY, YSEG_EMPTY);
+	return yblob_push(C->S->pool, &t->b, YSEG_EMPTY, YSEG_EMPTY, 0);
 }
 
 /* The comment line [s, e) was read: it fills the open (empty) last segment,
  * or starts the text. */
-static int text_line(struct cst *C, struct ctext *t, size_t s, size_t e)
+static int text_line(struct cst *C, struct ctext *t, size_t s, size_t e, int line)
 {
-	if (t->b.n == 0 && yblob_push(C->S->pool, &t->b, s, e) != 0)
+	if (t->b.n == 0 && yblob_push(C->S->pool, &t->b, s, e, line) != 0)
 		return -1;
 	t->b.v[t->b.n - 1].s = s;
 	t->b.v[t->b.n - 1].e = e;
+	t->b.v[t->b.n - 1].line = line;
 	return 0;
 }
 
@@ -272,7 +274,6 @@ static int push_piece(struct cst *C, struct smark *scan, long long token_mark,
 	c->token_idx = token_mark;
 	c->start_idx = start->idx;
 	c->start_col = start->col;
-	c->start_line = start->line;
 	c->end_idx = end.idx;
 	if (head)
 		c->head = t->b;
@@ -287,6 +288,7 @@ static int push_piece(struct cst *C, struct smark *scan, long long token_mark,
 static int consume_comment(struct cst *C, struct ctext *t, long long seen)
 {
 	size_t s = (size_t)-1, e = 0;
+	int line = 0;
 
 	for (;;) {
 		if (is_breakz_at(C->S, C->cur.b)) {
@@ -294,8 +296,10 @@ static int consume_comment(struct cst *C, struct ctext *t, long long seen)
 				break;
 			cur_skip_line(C);
 		} else if (C->cur.idx >= seen) {
-			if (s == (size_t)-1)
+			if (s == (size_t)-1) {
 				s = C->cur.b;
+				line = C->cur.line;
+			}
 			cur_skip(C);
 			e = C->cur.b;
 		} else {
@@ -304,96 +308,118 @@ static int consume_comment(struct cst *C, struct ctext *t, long long seen)
 	}
 	if (s == (size_t)-1)
 		return 0;
-	return text_line(C, t, s, e);
+	return text_line(C, t, s, e, line);
+}
+
+/* State of one scan_comments run. */
+struct cscan {
+	const struct ytok *token;
+	long long token_mark;
+	struct smark scan_mark, start;
+	int next_indent, recent_empty, first_empty, line, column, foot_line;
+	struct ctext text;
+};
+
+/* A line break (or the end, or a closing bracket) while peeking: the text
+ * so far may end as a foot comment of what came before. Returns 1 when the
+ * scan must stop. */
+static int at_break(struct cst *C, struct cscan *s, int peek, size_t bp, int close_flow, int *rc)
+{
+	const struct yscan *S = C->S;
+
+	if (close_flow || !s->recent_empty) {
+		if (close_flow || (s->first_empty &&
+		    ((s->start.line == s->foot_line && s->token->type != YAML_VALUE_TOKEN) ||
+		     s->start.col - 1 < s->next_indent))) {
+			if (s->text.b.n > 0) {
+				struct smark end = { C->cur.idx + peek, s->line, s->column };
+
+				if (s->start.col - 1 < s->next_indent)
+					s->token_mark = s->start.idx;
+				*rc = push_piece(C, &s->scan_mark, s->token_mark, &s->start, end,
+						 &s->text, 0);
+				s->token_mark = s->scan_mark.idx;
+			}
+		} else if (s->text.b.n > 0 && bp < S->len && at(S, bp) != 0) {
+			*rc = text_nl(C, &s->text);
+		}
+	}
+	if (*rc != 0 || !is_break_at(S, bp))
+		return 1;
+	s->first_empty = 0;
+	s->recent_empty = 1;
+	s->column = 0;
+	s->line++;
+	return 0;
 }
 
 static int scan_comments(struct cst *C, struct smark scan_mark)
 {
 	const struct yscan *S = C->S;
-	const struct ytok *token = prev_token(C);
-	long long token_mark = token->s.idx;
-	struct smark start = { 0, 0, 0 };
-	int next_indent = C->indent < 0 ? 0 : C->indent;
-	int recent_empty = 0, first_empty = C->cur.newlines <= 1;
-	int line = C->cur.line, column = C->cur.col, foot_line = -1;
-	struct ctext text = { { NULL, 0, 0 } };
-	int peek;
+	struct cscan s;
+	int peek, rc = 0;
 
+	memset(&s, 0, sizeof(s));
+	s.token = prev_token(C);
+	s.token_mark = s.token->s.idx;
+	s.scan_mark = scan_mark;
+	s.next_indent = C->indent < 0 ? 0 : C->indent;
+	s.first_empty = C->cur.newlines <= 1;
+	s.line = C->cur.line;
+	s.column = C->cur.col;
+	s.foot_line = -1;
 	if (scan_mark.line > 0) {
-		foot_line = C->cur.line - C->cur.newlines + 1;
+		s.foot_line = C->cur.line - C->cur.newlines + 1;
 		if (C->cur.newlines == 0 && C->cur.col > 1)
-			foot_line++;
+			s.foot_line++;
 	}
 	for (peek = 0; peek < 512; peek++) {
 		size_t bp = C->cur.b + (size_t)peek;
 		unsigned char c;
 		int close_flow;
 
-		column++;
+		s.column++;
 		if (is_blank_at(S, bp))
 			continue;
 		c = at(S, bp);
 		close_flow = C->flow > 0 && (c == ']' || c == '}');
 		if (close_flow || is_breakz_at(S, bp)) {
-			if (close_flow || !recent_empty) {
-				if (close_flow || (first_empty &&
-				    ((start.line == foot_line && token->type != YAML_VALUE_TOKEN) ||
-				     start.col - 1 < next_indent))) {
-					if (text.b.n > 0) {
-						struct smark end = { C->cur.idx + peek, line, column };
-
-						if (start.col - 1 < next_indent)
-							token_mark = start.idx;
-						if (push_piece(C, &scan_mark, token_mark, &start, end,
-							       &text, 0) != 0)
-							return -1;
-						token_mark = scan_mark.idx;
-					}
-				} else if (text.b.n > 0 && bp < S->len && at(S, bp) != 0) {
-					if (text_nl(C, &text) != 0)
-						return -1;
-				}
-			}
-			if (!is_break_at(S, bp))
+			if (at_break(C, &s, peek, bp, close_flow, &rc))
 				break;
-			first_empty = 0;
-			recent_empty = 1;
-			column = 0;
-			line++;
 			continue;
 		}
-		if (text.b.n > 0 &&
-		    (close_flow || (column - 1 < next_indent && column != start.col))) {
-			struct smark end = { C->cur.idx + peek, line, column };
+		/* a comment at a different indentation ends the text before it */
+		if (s.text.b.n > 0 &&
+		    (close_flow || (s.column - 1 < s.next_indent && s.column != s.start.col))) {
+			struct smark end = { C->cur.idx + peek, s.line, s.column };
 
-			if (push_piece(C, &scan_mark, token_mark, &start, end, &text, 0) != 0)
+			if (push_piece(C, &s.scan_mark, s.token_mark, &s.start, end, &s.text, 0) != 0)
 				return -1;
-			token_mark = scan_mark.idx;
+			s.token_mark = s.scan_mark.idx;
 		}
 		if (c != '#')
 			break;
-		if (text.b.n == 0) {
-			start.idx = C->cur.idx + peek;
-			start.line = line;
-			start.col = column;
-		} else if (text_nl(C, &text) != 0) {
+		if (s.text.b.n == 0) {
+			s.start.idx = C->cur.idx + peek;
+			s.start.line = s.line;
+			s.start.col = s.column;
+		} else if (text_nl(C, &s.text) != 0) {
 			return -1;
 		}
-		recent_empty = 0;
-		if (consume_comment(C, &text, C->cur.idx + peek) != 0)
+		s.recent_empty = 0;
+		if (consume_comment(C, &s.text, C->cur.idx + peek) != 0)
 			return -1;
 		peek = 0;
-		column = 0;
-		line = C->cur.line;
-		next_indent = C->indent < 0 ? 0 : C->indent;
+		s.column = 0;
+		s.line = C->cur.line;
+		s.next_indent = C->indent < 0 ? 0 : C->indent;
 	}
-	if (text.b.n > 0) {
-		struct smark end = { C->cur.idx + peek - 1, line, column };
+	if (rc == 0 && s.text.b.n > 0) {
+		struct smark end = { C->cur.idx + peek - 1, s.line, s.column };
 
-		if (push_piece(C, &scan_mark, start.idx, &start, end, &text, 1) != 0)
-			return -1;
+		rc = push_piece(C, &s.scan_mark, s.start.idx, &s.start, end, &s.text, 1);
 	}
-	return 0;
+	return rc;
 }
 
 /* scan_to_next_token: whitespace, comments and line breaks before token r. */
@@ -573,11 +599,10 @@ static int line_comment(struct cst *C, long long token_mark)
 	c->token_idx = token_mark;
 	c->start_idx = C->cur.idx;
 	c->start_col = C->cur.col;
-	c->start_line = C->cur.line;
 	s = C->cur.b;
 	while (!is_breakz_at(S, C->cur.b))
 		cur_skip(C);
-	return yblob_push(S->pool, &c->line, s, C->cur.b);
+	return yblob_push(S->pool, &c->line, s, C->cur.b, C->cur.line);
 }
 
 /* The comment after a block scalar's indicators ("key: | # c"). */
@@ -607,11 +632,10 @@ static int block_header_comment(struct cst *C, const struct ytok *t)
 	c->token_idx = t->s.idx;
 	c->start_idx = idx;
 	c->start_col = col;
-	c->start_line = t->s.line;
 	s = b;
 	while (!is_breakz_at(S, b))
 		b++;
-	return yblob_push(S->pool, &c->line, s, b);
+	return yblob_push(S->pool, &c->line, s, b, t->s.line);
 }
 
 /* Indentation pushed while fetching token r: BLOCK-SEQUENCE-START /

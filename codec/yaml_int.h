@@ -68,6 +68,7 @@ struct ytok {
  * one line: a comment "#..." (byte span) or an empty line (s == SIZE_MAX). */
 struct yseg {
 	size_t s, e;
+	int line;               /* 0-based */
 	unsigned flags;         /* YSEG_LOST: yaml.v3 overwrites and drops it */
 };
 #define YSEG_EMPTY ((size_t)-1)
@@ -82,8 +83,8 @@ struct yblob {
 /* A comment found by the scanner (yaml.v3 yaml_comment_t). */
 struct ycomment {
 	long long scan_idx, token_idx, start_idx, end_idx;
-	int start_col;          /* as yaml.v3 stores it (see yaml_comments.c) */
-	int start_line;
+	int start_col;          /* as yaml.v3 stores it: 1-based for comments
+				   on their own lines, 0-based for line comments */
 	struct yblob head, line, foot;
 };
 
@@ -124,7 +125,6 @@ struct yscal {
 	int coll_col;           /* column of the enclosing block collection:
 				   mapping key column or sequence dash column */
 	size_t dash_s;          /* block sequence item: byte of its '-' */
-	int is_key;
 };
 
 /* A yaml.v3 Node. */
@@ -143,8 +143,7 @@ struct ynode {
 	size_t nkids, cap;
 	size_t s_byte;          /* first byte (anchor/tag/key indicator incl.) */
 	size_t e_byte;          /* end of content (see yaml_nodes.c) */
-	struct yscal *sc;       /* scalars */
-	int tok;                /* main token index or -1 */
+	struct yscal *sc;       /* scalars with a token */
 	int aliased;            /* an alias points here */
 };
 
@@ -167,7 +166,7 @@ struct ypriv {
 	size_t ndocs;
 	struct ynode **scal;    /* node->aux indexes this */
 	size_t nscal, scap;
-	int indent;             /* indent width of the file (metadata) */
+	int indent;             /* indent width of the file (yaml_tree.c) */
 };
 
 /* yaml_scan.c */
@@ -177,7 +176,7 @@ int yscan_error_doc(const struct yscan *S, size_t byte);
 /* yaml_comments.c */
 int ycomments_find(struct yscan *S, struct sops_err *err);
 int yblob_append(struct pool *p, struct yblob *dst, const struct yblob *src);
-int yblob_push(struct pool *p, struct yblob *b, size_t s, size_t e);
+int yblob_push(struct pool *p, struct yblob *b, size_t s, size_t e, int line);
 
 /* yaml_nodes.c: documents in stream order. */
 int ynodes_build(struct yscan *S, struct ynode ***docs, size_t *ndocs, int *err_doc,
@@ -199,8 +198,9 @@ struct yresolved {
 	struct gotime t;
 	const char *tag;        /* resolved short tag */
 };
-/* resolve(tag, in): returns 0, or -1 with err set to yaml.v3's failf text
- * ("cannot decode !!str `x` as a !!int"). */
+/* resolve(tag, in) with tag in short form ("" when untagged): returns 0, or
+ * -1 with err set to yaml.v3's failf text without the value ("yaml: cannot
+ * decode !!str as a !!int"). err may be NULL. */
 int yres_resolve(const char *tag, const char *in, size_t n, struct yresolved *r,
 		 struct sops_err *err);
 /* A scalar node's value as sops sees it (node.Decode into interface{}):
@@ -227,13 +227,14 @@ struct yspot {
 	const char *nl;         /* line break to use ("\n" or "\r\n") */
 };
 /* Appends the scalar text to out. For a literal block, out receives only
- * the header ("|-") and *body the lines (each "\n" + indent + text, no
- * final break). body may be NULL when the caller cannot place a block (then
- * double quotes are used). Returns 0 or -1. */
+ * the header ("|-") and body what follows it exactly as yaml.v3 writes it:
+ * the header's line break, then every line (indented, empty lines bare);
+ * it ends with a line break only when the value does. body may be NULL
+ * when no block can be placed (double quotes are used then). 0 or -1. */
 int yscalar_write(const struct tvalue *v, const struct yspot *spot, struct buf *out,
 		  struct buf *body, struct sops_err *err);
-/* The style yaml.v3 picks for a string in block context: one of
- * YS_DOUBLE, YS_SINGLE, YS_LITERAL or 0 (plain). */
+/* The style yaml.v3 picks for a string as a value in block (flow == 0) or
+ * flow context: YS_DOUBLE, YS_SINGLE, YS_LITERAL or 0 (plain). */
 unsigned yscalar_canonical_style(const char *s, size_t n, int flow);
 
 /* yaml_render.c */

@@ -30,7 +30,6 @@ struct yctx {
 	int flow;
 	int in_seq;
 	int coll_col;
-	int is_key;
 };
 
 struct ynode *ynode_new(struct pool *p, enum ykind kind)
@@ -42,7 +41,6 @@ struct ynode *ynode_new(struct pool *p, enum ykind kind)
 	n->kind = kind;
 	n->tag = "";
 	n->value = "";
-	n->tok = -1;
 	return n;
 }
 
@@ -193,7 +191,6 @@ static struct ynode *make_node(struct builder *B, enum ykind kind, const char *d
 	n->foot = ev->foot;
 	n->s_byte = ev->s.byte;
 	n->e_byte = ev->e.byte;
-	n->tok = ev->tok;
 	return n;
 }
 
@@ -309,7 +306,6 @@ static int scalar_info(struct builder *B, struct ynode *n, const struct yctx *cx
 	sc->flow = cx->flow;
 	sc->in_seq = cx->in_seq;
 	sc->coll_col = cx->coll_col;
-	sc->is_key = cx->is_key;
 	sc->dash_s = cx->in_seq && !cx->flow ? find_dash(B->S, n->s_byte) : (size_t)-1;
 	n->sc = sc;
 	return 0;
@@ -370,7 +366,7 @@ static struct ynode *parse_alias(struct builder *B)
 static struct ynode *parse_sequence(struct builder *B, const struct yctx *cx)
 {
 	struct ynode *n = make_node(B, YK_SEQ, "!!seq");
-	struct yctx kc = { cx->flow, 1, -1, 0 };
+	struct yctx kc = { cx->flow, 1, -1 };
 
 	if (n == NULL)
 		return NULL;
@@ -406,11 +402,9 @@ static struct ynode *parse_sequence(struct builder *B, const struct yctx *cx)
 
 static int mapping_pair(struct builder *B, struct ynode *n, int block, const struct yctx *kc)
 {
-	struct yctx keyc = *kc;
 	struct ynode *k, *v;
 
-	keyc.is_key = 1;
-	k = parse_any(B, &keyc);
+	k = parse_any(B, kc);
 	if (k == NULL || ynode_add(B->pool, n, k) != 0)
 		return -1;
 	if (block && k->foot.n > 0 && n->nkids > 2 &&
@@ -431,7 +425,7 @@ static int mapping_pair(struct builder *B, struct ynode *n, int block, const str
 static struct ynode *parse_mapping(struct builder *B, const struct yctx *cx)
 {
 	struct ynode *n = make_node(B, YK_MAP, "!!map");
-	struct yctx kc = { cx->flow, 0, -1, 0 };
+	struct yctx kc = { cx->flow, 0, -1 };
 	int block = 1;
 
 	if (n == NULL)
@@ -485,7 +479,7 @@ static struct ynode *parse_any(struct builder *B, const struct yctx *cx)
 static struct ynode *parse_document(struct builder *B)
 {
 	struct ynode *n = make_node(B, YK_DOC, NULL);
-	struct yctx cx = { 0, 0, -1, 0 };
+	struct yctx cx = { 0, 0, -1 };
 	struct ynode *c;
 
 	if (n == NULL)

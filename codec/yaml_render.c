@@ -30,6 +30,49 @@ static int is_block(const struct yscal *sc)
 	return sc->style == YAML_LITERAL_SCALAR_STYLE || sc->style == YAML_FOLDED_SCALAR_STYLE;
 }
 
+/* Comment lines right after a block body must stay out of it: the body is
+ * indented deeper than any of them (line_start: the first following line). */
+static int safe_indent(const char *x, size_t len, size_t p, int indent)
+{
+	while (p < len) {
+		size_t e = ytext_line_end(x, len, p), q = p, next;
+
+		while (q < e && x[q] == ' ')
+			q++;
+		if (q < e && x[q] != '#')
+			break;
+		if (q < e && (int)(q - p) + 1 > indent)
+			indent = (int)(q - p) + 1;
+		next = ytext_after_break(x, len, e);
+		if (next == e)
+			break;
+		p = next;
+	}
+	return indent;
+}
+
+/* A value alone on its line at its key's column (only a block scalar may
+ * sit there): spaces that move what we write under the key. */
+static int indent_fix(const char *x, size_t len, const struct yscal *sc, size_t start)
+{
+	size_t ls = ytext_line_start(x, len, start);
+	int col;
+
+	if (sc->in_seq || sc->flow || sc->coll_col < 0)
+		return 0;
+	for (size_t k = ls; k < start; k++)
+		if (x[k] != ' ' && x[k] != '\t')
+			return 0;
+	col = ytext_col(x, len, start);
+	return col <= sc->coll_col ? sc->coll_col + 1 - col : 0;
+}
+
+/* After the token: a '#' right behind it must stay a comment. */
+static int needs_space_after(const char *x, size_t len, size_t end)
+{
+	return end < len && x[end] == '#';
+}
+
 /* Replace the scalar y (whose token spans [start, y->sc->node_end)) by the
  * value v written as yaml.v3 would write it there. */
 int yrender_value(struct text_edits *ed, const struct sdoc *doc, const struct ynode *y,
@@ -44,16 +87,25 @@ int yrender_value(struct text_edits *ed, const struct sdoc *doc, const struct yn
 
 	eol = ytext_line_end(x, len, sc->end);
 	sp.flow = sc->flow;
-	sp.indent = value_indent(sc, w);
+	sp.indent = safe_indent(x, len, is_block(sc) ? sc->body_e : ytext_after_break(x, len, eol),
+				value_indent(sc, w));
 	sp.block_indent = sc->coll_col;
+	/* the ENC token's quotes, when they were a choice. In flow context an
+	 * ENC string needs quotes: double quotes there mean "yaml.v3's own
+	 * style", except that a quoted one stays double-quoted. */
 	sp.prefer = 0;
-	if (v->type == VT_STR && sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+	if (v->type == VT_STR && sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+	    (!sc->flow || yscalar_canonical_style(v->s, v->len, 1) != 0))
 		sp.prefer = YS_DOUBLE;
 	else if (v->type == VT_STR && sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE)
 		sp.prefer = YS_SINGLE;
 	sp.nl = line_break_at(x, len, eol);
 	b = tedits_begin(ed, start, sc->end);
+	for (int k = indent_fix(x, len, sc, start); k > 0; k--)
+		buf_addc(b, ' ');
 	rc = yscalar_write(v, &sp, b, &body, err);
+	if (rc == 0 && needs_space_after(x, len, sc->end))
+		rc = buf_addc(b, ' ');
 	if (tedits_end(ed) != 0 && rc == 0)
 		rc = err_set(err, EX_ERROR, "out of memory");
 	if (rc == 0 && is_block(sc)) {
@@ -97,9 +149,11 @@ static int comment_element(struct text_edits *ed, const struct yscal *sc, const 
 	return 0;
 }
 
-/* ENC[...] in place of a plaintext scalar: plain in block context, quoted
- * in flow context, and in the source's quotes when the value's own yaml.v3
- * style differs from them (so the view shows the user's quotes again). */
+/* ENC[...] in place of a plaintext scalar: plain in block context, and in
+ * the source's quotes when the value's own yaml.v3 style differs from them
+ * (so the view shows the user's quotes again). In flow context it must be
+ * quoted: single quotes for a single-quoted source that needs them, else
+ * double quotes (which the view then reads as "yaml.v3's own style"). */
 static int put_enc(struct text_edits *ed, const struct sdoc *doc, const struct node *n,
 		   const struct ynode *y, const struct rep *r, struct sops_err *err)
 {
@@ -108,16 +162,16 @@ static int put_enc(struct text_edits *ed, const struct sdoc *doc, const struct n
 	struct buf *b;
 	int rc = 0;
 
-	if (sc->flow) {
-		q = '"';
-	} else if ((sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
-		    sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE) && n->val.type == VT_STR) {
-		unsigned canon = yscalar_canonical_style(n->val.s, n->val.len, 0);
+	if ((sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+	     sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE) && n->val.type == VT_STR) {
+		unsigned canon = yscalar_canonical_style(n->val.s, n->val.len, sc->flow);
 		unsigned src = sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ? YS_DOUBLE : YS_SINGLE;
 
 		if (canon != src)
 			q = src == YS_DOUBLE ? '"' : '\'';
 	}
+	if (sc->flow && q == 0)
+		q = '"';
 	if (sc->tag_s != (size_t)-1) {
 		size_t e = sc->tag_e;
 
@@ -126,11 +180,15 @@ static int put_enc(struct text_edits *ed, const struct sdoc *doc, const struct n
 		rc = tedits_cut(ed, sc->tag_s, e);
 	}
 	b = tedits_begin(ed, sc->start, sc->end);
+	for (int k = indent_fix(doc->text, doc->len, sc, sc->start); k > 0; k--)
+		rc |= buf_addc(b, ' ');
 	if (q)
 		rc |= buf_addc(b, q);
 	rc |= buf_add(b, r->enc, r->enc_len);
 	if (q)
 		rc |= buf_addc(b, q);
+	if (needs_space_after(doc->text, doc->len, sc->end))
+		rc |= buf_addc(b, ' ');
 	rc |= tedits_end(ed);
 	if (rc == 0 && is_block(sc) && sc->body_e > sc->body_s)
 		rc = tedits_cut(ed, sc->body_s, sc->body_e);

@@ -103,14 +103,71 @@ static int utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+/* What yaml_emitter_analyze_scalar notices while walking the value. */
+struct yscan_flags {
+	int block_ind, flow_ind, line_breaks, special, tabs;
+	int lead_space, lead_break, trail_space, trail_break, break_space, space_break;
+	int prev_space, prev_break;
+};
+
+static void indicators(const char *v, size_t n, size_t i, size_t w, int preceded_ws,
+		       struct yscan_flags *f)
+{
+	unsigned char c = (unsigned char)v[i];
+	int followed_ws = is_blankz(v, n, i + w);
+
+	if (i == 0) {
+		if (c != 0 && strchr("#,[]{}&*!|>'\"%@`", c)) {
+			f->flow_ind = f->block_ind = 1;
+		} else if (c == '?' || c == ':') {
+			f->flow_ind = 1;
+			if (followed_ws)
+				f->block_ind = 1;
+		} else if (c == '-' && followed_ws) {
+			f->flow_ind = f->block_ind = 1;
+		}
+	} else if (c != 0 && strchr(",?[]{}", c)) {
+		f->flow_ind = 1;
+	} else if (c == ':') {
+		f->flow_ind = 1;
+		if (followed_ws)
+			f->block_ind = 1;
+	} else if (c == '#' && preceded_ws) {
+		f->flow_ind = f->block_ind = 1;
+	}
+}
+
+static void spaces_and_breaks(const char *v, size_t n, size_t i, size_t w, struct yscan_flags *f)
+{
+	if (v[i] == '\t')
+		f->tabs = 1;
+	else if (!is_printable(v, n, i))
+		f->special = 1;
+	if (v[i] == ' ') {
+		f->lead_space |= i == 0;
+		f->trail_space |= i + w == n;
+		f->break_space |= f->prev_break;
+		f->prev_space = 1;
+		f->prev_break = 0;
+	} else if (is_break(v, n, i)) {
+		f->line_breaks = 1;
+		f->lead_break |= i == 0;
+		f->trail_break |= i + w == n;
+		f->space_break |= f->prev_space;
+		f->prev_space = 0;
+		f->prev_break = 1;
+	} else {
+		f->prev_space = f->prev_break = 0;
+	}
+}
+
 /* yaml_emitter_analyze_scalar (unicode on). */
 static void analyze(const char *v, size_t n, struct yana *a)
 {
-	int block_ind = 0, flow_ind = 0, line_breaks = 0, special = 0, tabs = 0;
-	int lead_space = 0, lead_break = 0, trail_space = 0, trail_break = 0;
-	int break_space = 0, space_break = 0, prev_space = 0, prev_break = 0;
+	struct yscan_flags f;
 	int preceded_ws = 1;
 
+	memset(&f, 0, sizeof(f));
 	if (n == 0) {
 		a->multiline = 0;
 		a->flow_plain = 0;
@@ -121,79 +178,28 @@ static void analyze(const char *v, size_t n, struct yana *a)
 	}
 	if (n >= 3 && ((v[0] == '-' && v[1] == '-' && v[2] == '-') ||
 		       (v[0] == '.' && v[1] == '.' && v[2] == '.')))
-		block_ind = flow_ind = 1;
+		f.block_ind = f.flow_ind = 1;
 	for (size_t i = 0, w; i < n; i += w) {
-		unsigned char c = (unsigned char)v[i];
-		int followed_ws;
-
-		w = width(c);
-		followed_ws = is_blankz(v, n, i + w);
-		if (i == 0) {
-			if (strchr("#,[]{}&*!|>'\"%@`", c) && c != 0) {
-				flow_ind = block_ind = 1;
-			} else if (c == '?' || c == ':') {
-				flow_ind = 1;
-				if (followed_ws)
-					block_ind = 1;
-			} else if (c == '-' && followed_ws) {
-				flow_ind = block_ind = 1;
-			}
-		} else {
-			if (c != 0 && strchr(",?[]{}", c)) {
-				flow_ind = 1;
-			} else if (c == ':') {
-				flow_ind = 1;
-				if (followed_ws)
-					block_ind = 1;
-			} else if (c == '#' && preceded_ws) {
-				flow_ind = block_ind = 1;
-			}
-		}
-		if (c == '\t')
-			tabs = 1;
-		else if (!is_printable(v, n, i))
-			special = 1;
-		if (c == ' ') {
-			if (i == 0)
-				lead_space = 1;
-			if (i + w == n)
-				trail_space = 1;
-			if (prev_break)
-				break_space = 1;
-			prev_space = 1;
-			prev_break = 0;
-		} else if (is_break(v, n, i)) {
-			line_breaks = 1;
-			if (i == 0)
-				lead_break = 1;
-			if (i + w == n)
-				trail_break = 1;
-			if (prev_space)
-				space_break = 1;
-			prev_space = 0;
-			prev_break = 1;
-		} else {
-			prev_space = prev_break = 0;
-		}
+		w = width((unsigned char)v[i]);
+		indicators(v, n, i, w, preceded_ws, &f);
+		spaces_and_breaks(v, n, i, w, &f);
 		preceded_ws = is_blankz(v, n, i);
 	}
-	a->multiline = line_breaks;
+	a->multiline = f.line_breaks;
 	a->flow_plain = a->block_plain = a->single_ok = a->block_ok = 1;
-	if (lead_space || lead_break || trail_space || trail_break)
+	if (f.lead_space || f.lead_break || f.trail_space || f.trail_break)
 		a->flow_plain = a->block_plain = 0;
-	if (trail_space)
+	if (f.trail_space)
 		a->block_ok = 0;
-	if (break_space)
+	if (f.break_space || f.space_break || f.tabs || f.special)
 		a->flow_plain = a->block_plain = a->single_ok = 0;
-	if (space_break || tabs || special)
-		a->flow_plain = a->block_plain = a->single_ok = 0;
-	if (space_break || special)
+	if (f.space_break || f.special)
 		a->block_ok = 0;
-	if (line_breaks)
+	if (f.line_breaks)
 		a->flow_plain = a->block_plain = 0;
-	if (flow_ind)
+	if (f.flow_ind)
 		a->flow_plain = 0;
-	if (block_ind)
+	if (f.block_ind)
 		a->block_plain = 0;
 }
 
@@ -269,7 +275,14 @@ unsigned yscalar_canonical_style(const char *s, size_t n, int flow)
 	else
 		style = plain_ok ? 0 : YS_DOUBLE;
 	analyze(s, n, &a);
-	return select_style(style, &a, n, flow);
+	style = select_style(style, &a, n, flow);
+	/* yaml.v3 would end a literal block with a raw U+2028/2029 and then
+	 * a line break, which reads back with an extra "\n": quote instead */
+	if (style == YS_LITERAL && n >= 3 && (unsigned char)s[n - 3] == 0xE2 &&
+	    (unsigned char)s[n - 2] == 0x80 &&
+	    ((unsigned char)s[n - 1] == 0xA8 || (unsigned char)s[n - 1] == 0xA9))
+		style = YS_DOUBLE;
+	return style;
 }
 
 /* ---- writers --------------------------------------------------------------------- */
@@ -395,7 +408,9 @@ static int literal_header(struct buf *b, const char *v, size_t n, const struct y
 {
 	int rc = buf_addc(b, '|');
 
-	if (n > 0 && (v[0] == ' ' || is_break(v, n, 0))) {
+	/* yaml.v3 adds the indentation indicator for a leading space or break;
+	 * a leading tab needs it too, or the block cannot be read back */
+	if (n > 0 && (v[0] == ' ' || v[0] == '\t' || is_break(v, n, 0))) {
 		int ind = sp->block_indent >= 0 ? sp->indent - sp->block_indent : sp->indent;
 
 		if (ind < 1 || ind > 9)

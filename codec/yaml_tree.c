@@ -89,6 +89,7 @@ static int add_comments(struct tb *T, struct node *parent, const struct yblob *b
 			return oom(T);
 		c->start = s->s + 1;
 		c->end = s->e;
+		c->line = s->line + 1;
 		c->flags |= flags;
 		if (s->flags & YSEG_LOST)
 			c->flags |= YNODE_LOST;
@@ -292,7 +293,7 @@ static int branch_add(struct tb *T, const struct ynode *y, struct node *br, int 
 		break;
 	case YK_SEQ:
 		rc = err_set(T->err, EX_COULD_NOT_READ,
-			     "Error unmarshaling input YAML: YAML documents that are sequences are not supported");
+			     "YAML documents that are sequences are not supported");
 		break;
 	case YK_MAP:
 		for (size_t i = 0; i + 1 < y->nkids && rc == 0; i += 2)
@@ -300,16 +301,11 @@ static int branch_add(struct tb *T, const struct ynode *y, struct node *br, int 
 				      T->cur != NULL && y == T->cur->content);
 		break;
 	case YK_SCALAR:
-		if (y->sc == NULL || strcmp(y->tag, "!!null") == 0) {
-			struct yresolved r;
-
-			if (strcmp(y->tag, "!!null") == 0 ||
-			    (y->tag[0] == '\0' && yres_resolve("", y->value, y->vlen, &r, NULL) == 0 &&
-			     r.kind == YR_NULL))
-				break;
-		}
-		rc = err_set(T->err, EX_COULD_NOT_READ,
-			     "Error unmarshaling input YAML: YAML documents that are values are not supported");
+		/* an empty or null document is an empty branch (the node's tag
+		 * is its ShortTag: untagged plain scalars were resolved) */
+		if (strcmp(y->tag, "!!null") != 0)
+			rc = err_set(T->err, EX_COULD_NOT_READ,
+				     "YAML documents that are values are not supported");
 		break;
 	case YK_ALIAS:
 		if (alias_enter(T, y) != 0)
@@ -549,22 +545,43 @@ static int orphans(struct tb *T, struct yscan *S)
 	return 0;
 }
 
-/* Indent width of the file: how far the first key inside `sops:` is
- * indented (sops writes data and metadata with the same width). */
+/* Indent width of a block collection nested under a mapping key: the
+ * column step of the first one found (depth-first). */
+static int nested_step(const struct ynode *m, int depth)
+{
+	if (m == NULL || m->kind != YK_MAP || (m->style & YS_FLOW) || depth > 64)
+		return 0;
+	for (size_t i = 0; i + 1 < m->nkids; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		const struct ynode *inner = v;
+		int w;
+
+		if ((v->kind != YK_MAP && v->kind != YK_SEQ) || (v->style & YS_FLOW) ||
+		    v->nkids == 0)
+			continue;
+		if (v->kind == YK_SEQ)
+			inner = v;
+		w = (v->kind == YK_MAP ? v->kids[0]->col : v->col) - k->col;
+		if (w >= 2 && w <= 9)
+			return w;
+		w = nested_step(inner, depth + 1);
+		if (w > 0)
+			return w;
+	}
+	return 0;
+}
+
+/* Indent width for the lines yaml.v3 would indent (literal bodies): the
+ * file's own nesting step (sops writes data and metadata with the same
+ * width, 4 unless --indent), else 4. */
 static void guess_indent(struct ypriv *P)
 {
-	const struct ynode *c = P->ndocs > 0 ? P->docs[0].content : NULL;
-
 	P->indent = 4;
-	for (size_t i = 0; c != NULL && c->kind == YK_MAP && i + 1 < c->nkids; i += 2) {
-		const struct ynode *k = c->kids[i], *v = c->kids[i + 1];
+	for (size_t d = 0; d < P->ndocs; d++) {
+		int w = nested_step(P->docs[d].content, 0);
 
-		if (k->kind == YK_SCALAR && k->vlen == 4 && memcmp(k->value, "sops", 4) == 0 &&
-		    v->kind == YK_MAP && !(v->style & YS_FLOW) && v->nkids > 0) {
-			int w = v->kids[0]->col - k->col;
-
-			if (w >= 2 && w <= 9)
-				P->indent = w;
+		if (w > 0) {
+			P->indent = w;
 			return;
 		}
 	}
@@ -591,6 +608,9 @@ int ytree_build(struct sdoc *doc, struct ypriv *P, struct yscan *S, struct ynode
 		P->docs[i].root = docs[i];
 		T.nodes = T.alias_nodes = 0;
 		rc = build_doc(&T, &P->docs[i], (int)i);
+		/* sops' second pass (all documents) wraps its errors */
+		if (rc != 0 && i > 0 && err != NULL && err->code != EX_ERROR)
+			err_prefix(err, "Error unmarshaling input YAML: ");
 		if (rc == 0)
 			doc->branches[i] = P->docs[i].branch;
 		P->ndocs = i + 1;

@@ -303,9 +303,28 @@ static void virt_utimens(struct ent *e, void *arg)
 	e->mtime = tv[1].tv_nsec == UTIME_NOW ? now : tv[1].tv_nsec == UTIME_OMIT ? e->mtime : tv[1];
 }
 
+/* Decrypted views always show view_mode; editors chmod a saved file to the
+ * mode they saw, which must not change the encrypted file's mode in SRC. */
+static int is_view(const char *path)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct ent *e = ent_find(fs, path);
+	int yes = 0;
+
+	if (e != NULL) {
+		pthread_mutex_lock(&e->mu);
+		yes = !e->virt && (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft);
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	}
+	return yes;
+}
+
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	(void)fi;
+	if (is_view(path))
+		return 0;
 	return attr_op(path, do_chmod, &mode, virt_chmod);
 }
 

@@ -42,18 +42,38 @@ record() {
 	say "N=$1 $2 $3: $4${5:+ ($5)}"
 }
 
-# hf JSONFILE TIMEOUT_S CMD - hyperfine with the configured runs; prints the
-# median in ms, or n/a (then the reason is in JSONFILE.err).
+# hf JSONFILE TIMEOUT_S CMD - hyperfine (bash as the shell) with the
+# configured RUNS / MIN_RUNS / WARMUP (and PREPARE, a command run before
+# each run); prints the median in ms, or n/a (the reason is in JSONFILE.err).
 hf() {
 	local json=$1 limit=$2 cmd=$3
-	local runs=(--min-runs "$MIN_RUNS" --max-runs "$RUNS")
-	[ "$RUNS" -le "$MIN_RUNS" ] && runs=(--runs "$RUNS")
-	if timeout -k 5 "$limit" hyperfine --style none --warmup "$WARMUP" "${runs[@]}" \
+	if [ "${BENCH_QUICK:-0}" = 1 ]; then
+		hf_once "$@"
+		return
+	fi
+	local opts=(--min-runs "$MIN_RUNS" --max-runs "$RUNS")
+	[ "$RUNS" -le "$MIN_RUNS" ] && opts=(--runs "$RUNS")
+	[ -n "${PREPARE:-}" ] && opts+=(--prepare "$PREPARE")
+	if timeout -k 5 "$limit" hyperfine --style none --shell bash --warmup "$WARMUP" "${opts[@]}" \
 		--export-json "$json" "$cmd" > "$json.out" 2> "$json.err"; then
 		sed -n 's/.*"median": *\([-0-9.eE+]*\).*/\1/p' "$json" | head -1 |
 			awk '{ printf "%.3f\n", $1 * 1000 }'
 	else
 		[ -s "$json.err" ] || echo "timed out after ${limit}s" > "$json.err"
+		echo n/a
+	fi
+}
+# hf_once: the smoke-run variant of hf: one timed run, no hyperfine (its
+# shell calibration alone costs most of a second per figure).
+hf_once() {
+	local json=$1 limit=$2 cmd=$3 t0 t1
+	[ -n "${PREPARE:-}" ] && bash -c "$PREPARE" 2> /dev/null
+	t0=$(now_ms)
+	if timeout -k 5 "$limit" bash -c "$cmd" > "$json.out" 2> "$json.err"; then
+		t1=$(now_ms)
+		elapsed_ms "$t0" "$t1"; echo
+	else
+		[ -s "$json.err" ] || echo "failed or timed out after ${limit}s" > "$json.err"
 		echo n/a
 	fi
 }

@@ -18,7 +18,7 @@ cases=(
 	"edit/set_json.before.json|s/\"password\": \"[^\"]*\"/\"password\": \"changed-secret\"/|^[-+].*\"password\": "
 	"edit/set_dotenv.before.env|s/^PASSWORD=.*/PASSWORD=changed-secret/|^[-+]PASSWORD="
 	"edit/set_ini.before.ini|s/^password *= .*/password = changed-secret/|^[-+]password"
-	"groups/shamir_yaml.enc.yaml|s/^\\( *password: \\).*/\\1changed-secret/|^[-+] *password: "
+	"groups/shamir_yaml.enc.yaml|s/^\\( *key: \\)value/\\1changed-secret/|^[-+] *key: "
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r rel expr pat <<<"$c"
@@ -36,7 +36,7 @@ for c in "${cases[@]}"; do
 		fail "replace $rel with identical plaintext writes nothing" "file or mtime changed"
 	fi
 	if ! "$SOPSFS" replace "$f" new.$ext 2>err; then fail "replace $rel" "$(head -c 300 err)"; continue; fi
-	diff orig.$name "$f" | grep '^[<>]' | sed 's/^</-/; s/^>/+/' >d.txt
+	diff orig.$name "$f" | grep '^[<>]' | sed 's/^< /-/; s/^> /+/' >d.txt
 	# For dotenv the metadata lines are sops_lastmodified / sops_mac; for INI
 	# they are "lastmodified" / "mac" in [sops].
 	other=$(grep -v -E "$pat" d.txt | grep -v -E '^[-+](sops_)?(    )?lastmodified|^[-+](sops_)?(    )?mac[ :=]|^[-+]\s*"(lastmodified|mac)":|^[-+](lastmodified|mac) *=' )

@@ -35,7 +35,7 @@ public_unencrypted: visible
 empty: ""
 nothing: null
 Y
-printf '{\n\t"token": "t0k3n",\n\t"nested": {\n\t\t"n": 42,\n\t\t"f": 1.5,\n\t\t"b": false,\n\t\t"list": [\n\t\t\t"a",\n\t\t\t"<b>&c"\n\t\t]\n\t},\n\t"empty": ""\n}\n' >plain/app.json
+printf '{\n\t"token": "t0k3n",\n\t"nested": {\n\t\t"n": 42,\n\t\t"f": 1.5,\n\t\t"b": false,\n\t\t"list": [\n\t\t\t"a",\n\t\t\t"caf\u00e9 \\u003cb\\u003e"\n\t\t]\n\t},\n\t"empty": ""\n}\n' >plain/app.json
 printf '# comment\nDB_PASSWORD=hunter2\nAPI_KEY=abc=def\nMULTI=line1\\nline2\nEMPTY=\n' >plain/app.env
 printf '[database]\nuser     = admin\npassword = hunter2\n\n[api]\nkey = k3y\n' >plain/app.ini
 head -c 3000 /dev/urandom >plain/app.bin
@@ -46,7 +46,9 @@ for f in plain/*; do
 	if ! "$SOPSFS" encrypt --age "$R" "$f" >"$enc" 2>err; then
 		fail "encrypt $ext" "$(head -c 300 err)"; continue
 	fi
-	if grep -q 'hunter2\|t0k3n\|k3y' "$enc"; then fail "encrypt $ext hides values" "plaintext found"; else ok "encrypt $ext hides values"; fi
+	if [ "$ext" != bin ]; then
+		if grep -q 'hunter2\|t0k3n\|MIIBszCCAVmgAwIBAgIU' "$enc"; then fail "encrypt $ext hides values" "plaintext found"; else ok "encrypt $ext hides values"; fi
+	fi
 	cp "$enc" "cipher.$name"
 	if "$SOPSFS" decrypt "cipher.$name" >"dec.$name" 2>err; then
 		same_bytes "encrypt then decrypt $ext round-trips" "$f" "dec.$name"
@@ -57,7 +59,7 @@ for f in plain/*; do
 	yaml|json|env)
 		if [ ! -d "$NPM/node_modules/sops-age" ]; then
 			skip "sops-age decrypts $ext" "npm package sops-age is not installed"
-		elif node "$ROOT/tests/tools/sops_age_check.mjs" "$NPM" "$( [ $ext = env ] && echo dotenv || echo $ext)" \
+		elif node "$ROOT/tests/tools/sops_age_check.mjs" "$NPM" "$( [ $ext = env ] && echo env || echo $ext)" \
 			"cipher.$name" "dec.$name" key.txt 2>err; then
 			ok "sops-age decrypts $ext to the same values"
 		else
@@ -87,7 +89,7 @@ if [ -n "$SHARED" ]; then
 		else
 			fail "gpg -d decrypts the PGP enc" "keys differ or armor has a trailing newline"
 		fi
-		if SOPS_AGE_KEY_FILE=/dev/null "$SOPSFS" decrypt two.json >pgp.dec 2>err && cmp -s pgp.dec plain/app.json; then
+		if SOPS_AGE_KEY_FILE=/dev/null "$SOPSFS" decrypt two.json >pgp.dec 2>err && cmp -s pgp.dec dec.app.json; then
 			ok "a file encrypted to age+pgp decrypts with the PGP key alone"
 		else
 			fail "a file encrypted to age+pgp decrypts with the PGP key alone" "$(head -c 300 err)"

@@ -10,15 +10,15 @@
 // ^(data|stringData)$, like Flux users), dotenv `KEY=value` lines, and JSON
 // objects/arrays of strings and integers (written back with tabs).
 //
-// usage: node bench_encrypt.mjs NPMDIR RECIPIENT SRCROOT DSTROOT < list
-// (list: NUL-separated paths relative to SRCROOT; output at the same path
-// under DSTROOT).
+// usage: node bench_encrypt.mjs NPMDIR RECIPIENT SRCROOT DSTROOT [FILE...]
+// (FILEs relative to SRCROOT, else a NUL-separated list of them on stdin;
+// output at the same paths under DSTROOT).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
 
-const [npmdir, recipient, srcRoot, dstRoot] = process.argv.slice(2);
+const [npmdir, recipient, srcRoot, dstRoot, ...args] = process.argv.slice(2);
 const age = await import(pathToFileURL(path.join(npmdir, "node_modules", "age-encryption", "dist", "index.js")).href);
 
 const ENC_REGEX = /^(data|stringData)$/;
@@ -128,7 +128,7 @@ function encryptJson(doc, text) {
 	return body.replace(/\n}$/, ",\n" + sops) + "\n";
 }
 
-const list = readFileSync(0, "utf8").split("\0").filter(Boolean);
+const list = args.length ? args : readFileSync(0, "utf8").split("\0").filter(Boolean);
 for (const rel of list) {
 	const text = readFileSync(path.join(srcRoot, rel), "utf8");
 	const doc = await newDoc();

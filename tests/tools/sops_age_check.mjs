@@ -12,7 +12,6 @@ const mod = (name, sub) => pathToFileURL(path.join(npmdir, "node_modules", name,
 
 const { decryptSops } = await import(mod("sops-age", "dist/index.js"));
 const YAML = (await import(mod("yaml", "dist/index.js"))).default;
-const dotenv = (await import(mod("dotenv", "lib/main.js"))).default;
 
 const secretKey = readFileSync(agekey, "utf8").split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-"));
 let theirs;
@@ -23,7 +22,12 @@ try {
 	process.exit(2);
 }
 const text = readFileSync(plainfile, "utf8");
-const ours = type === "json" ? JSON.parse(text) : type === "yaml" ? YAML.parse(text) : dotenv.parse(text);
+// sops' dotenv rules: KEY=VALUE split at the first '=', '#' lines are
+// comments, the two characters \n mean a line feed.
+const sopsDotenv = (t) =>
+	Object.fromEntries(t.split("\n").filter((l) => l !== "" && !l.startsWith("#"))
+		.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replaceAll("\\n", "\n")]));
+const ours = type === "json" ? JSON.parse(text) : type === "yaml" ? YAML.parse(text) : sopsDotenv(text);
 
 const norm = (v) => JSON.stringify(v, (k, x) => (x instanceof Date ? x.toISOString() : x));
 if (norm(theirs) === norm(ours)) process.exit(0);

@@ -11,6 +11,10 @@ through the mount, without decrypting anything.
       Outside the metadata, the file differs by exactly one line (changed in
       place for "change", inserted for "append"): the minimal diff.
 
+  sops_enc_diff.py both  FORMAT BEFORE AFTER KIND
+      Both checks; prints "keys: ok" or "keys: REASON", then the same for
+      "lines"; exits 0.
+
 FORMAT: yaml, json, dotenv or ini. Exit 0 if so, 1 with the reason on stderr
 (ciphertext and metadata only; this never sees plaintext), 2 on bad usage.
 """
@@ -40,7 +44,7 @@ def split(fmt, data):
     elif fmt == "ini":
         starts = [i for i, l in enumerate(lines) if l.strip() == b"[sops]"]
     else:
-        raise SystemExit("sops_enc_diff: unknown format " + fmt)
+        starts = []
     if not starts:
         return lines, []
     start = starts[-1]
@@ -72,37 +76,47 @@ def one_edit(before, after, kind, what):
         len(before), what, len(after))
 
 
+def check(mode, fmt, kind, before, after):
+    """None if the check MODE passes, else the reason."""
+    body0, meta0 = split(fmt, before)
+    body1, meta1 = split(fmt, after)
+    if not meta0 or not meta1:
+        return "no sops metadata in the %s file" % ("old" if not meta0 else "new")
+    if mode == "lines":
+        return one_edit(body0, body1, kind, "lines outside the metadata")
+    vol = VOLATILE[fmt]
+    keep0 = [l for l in meta0 if not vol.match(l)]
+    keep1 = [l for l in meta1 if not vol.match(l)]
+    if keep0 != keep1:
+        changed = [i for i, (a, b) in enumerate(zip(keep0, keep1)) if a != b]
+        first = changed[0] if changed else min(len(keep0), len(keep1))
+        return "metadata changed beyond lastmodified/mac (%d vs %d lines, first difference at metadata line %d: %s)" % (
+            len(keep0), len(keep1), first + 1,
+            (keep1[first] if first < len(keep1) else b"<missing>")[:100].decode(errors="replace"))
+    if len([l for l in meta1 if vol.match(l)]) < 2:
+        return "lastmodified or mac missing from the new metadata"
+    enc0 = [m for l in body0 for m in ENC.findall(l)]
+    enc1 = [m for l in body1 for m in ENC.findall(l)]
+    return one_edit(enc0, enc1, kind, "ENC strings")
+
+
 def main(argv):
-    if len(argv) != 6 or argv[1] not in ("keys", "lines") or argv[5] not in ("change", "append"):
+    if len(argv) != 6 or argv[1] not in ("keys", "lines", "both") or argv[5] not in ("change", "append"):
         print(__doc__, file=sys.stderr)
         return 2
     mode, fmt, kind = argv[1], argv[2], argv[5]
+    if fmt not in VOLATILE:
+        print("sops_enc_diff: unknown format " + fmt, file=sys.stderr)
+        return 2
     with open(argv[3], "rb") as f:
-        body0, meta0 = split(fmt, f.read())
+        before = f.read()
     with open(argv[4], "rb") as f:
-        body1, meta1 = split(fmt, f.read())
-    if not meta0 or not meta1:
-        print("no sops metadata in the %s file" % ("old" if not meta0 else "new"), file=sys.stderr)
-        return 1
-    if mode == "lines":
-        why = one_edit(body0, body1, kind, "lines outside the metadata")
-    else:
-        vol = VOLATILE[fmt]
-        keep0 = [l for l in meta0 if not vol.match(l)]
-        keep1 = [l for l in meta1 if not vol.match(l)]
-        why = None
-        if keep0 != keep1:
-            changed = [i for i, (a, b) in enumerate(zip(keep0, keep1)) if a != b]
-            first = changed[0] if changed else min(len(keep0), len(keep1))
-            why = "metadata changed beyond lastmodified/mac (%d vs %d lines, first difference at metadata line %d: %r)" % (
-                len(keep0), len(keep1), first + 1,
-                (keep1[first] if first < len(keep1) else b"<missing>")[:100])
-        elif len([l for l in meta1 if vol.match(l)]) < 2:
-            why = "lastmodified or mac missing from the new metadata"
-        else:
-            enc0 = [m for l in body0 for m in ENC.findall(l)]
-            enc1 = [m for l in body1 for m in ENC.findall(l)]
-            why = one_edit(enc0, enc1, kind, "ENC strings")
+        after = f.read()
+    if mode == "both":
+        for m in ("keys", "lines"):
+            print("%s: %s" % (m, check(m, fmt, kind, before, after) or "ok"))
+        return 0
+    why = check(mode, fmt, kind, before, after)
     if why:
         print(why, file=sys.stderr)
         return 1

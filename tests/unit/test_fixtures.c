@@ -2,7 +2,7 @@
  * decrypts with its known data key to exactly the leaves listed in
  * expected/leaves.json (AAD, type, plaintext, in MAC order), its MAC verifies
  * (or is missing where the fixture has none), comments decrypt, and the view
- * equals expected/*.plain byte for byte where sops states the output. */
+ * equals the expected .plain files byte for byte where sops states the output. */
 #include "check.h"
 #include "../../codec/sops_file.h"
 #include "../../codec/walk.h"
@@ -27,9 +27,20 @@ static int collect_leaf(void *arg, const struct leaf_visit *v, struct sops_err *
 
 	if (!v->encrypted || v->n->val.len == 0 || (v->is_comment &&
 	    !enc_looks_like(v->n->val.s, v->n->val.len))) {
-		if (!v->is_comment)
-			json_array_append_new(c->got, json_pack("[s s s#]", v->aad, v->encrypted ? "str" : "plain",
-							       v->n->val.s, v->n->val.len));
+		const struct tvalue *tv0 = &v->n->val;
+		json_t *val;
+
+		if (v->is_comment)
+			return 0;
+		/* leaves.json keeps clear numbers as JSON numbers */
+		if (!v->encrypted && tv0->type == VT_INT)
+			val = json_integer(tv0->i);
+		else if (!v->encrypted && tv0->type == VT_FLOAT)
+			val = json_real(tv0->f);
+		else
+			val = json_stringn(tv0->s, tv0->len);
+		json_array_append_new(c->got, json_pack("[s s o]", v->aad,
+							v->encrypted ? "str" : "plain", val));
 		return 0;
 	}
 	if (value_decrypt(c->f->doc, c->f->key, v->n->val.s, v->n->val.len, v->aad, v->aad_len,
@@ -71,14 +82,14 @@ static void check_one(const char *name, json_t *exp)
 
 	snprintf(path, sizeof(path), "%s/%s", fixtures, name);
 	text = check_read_file(path, &len);
-	CHECKF(text != NULL, "cannot read %s", path);
+	CHECKF(text != NULL, "cannot read %.300s", path);
 	CHECK(hexkey(json_string_value(json_object_get(exp, "data_key_hex")), key) == 0);
 	opts.ignore_mac = no_mac;
 	if (sops_file_open_with_key(name, text, len, key, &opts, &f, &err) != 0) {
 		free(text);
-		CHECKF(0, "%s: %s", name, err.msg);
+		CHECKF(0, "%.100s: %.300s", name, err.msg);
 	}
-	CHECKF(no_mac || f->mac_ok, "%s: MAC not verified", name);
+	CHECKF(no_mac || f->mac_ok, "%.200s: MAC not verified", name);
 	c.f = f;
 	c.got = json_array();
 	c.comments = json_array();
@@ -86,12 +97,12 @@ static void check_one(const char *name, json_t *exp)
 	CHECK(tree_walk(f->doc, &f->meta.rules, collect_leaf, &c, &err) == 0);
 	if (!json_equal(c.got, json_object_get(exp, "leaves_in_mac_order"))) {
 		char *a = json_dumps(c.got, JSON_COMPACT);
-		CHECKF(0, "%s: leaves differ: got %.300s", name, a);
+		CHECKF(0, "%.100s: leaves differ: got %.300s", name, a);
 	}
 	if (json_object_get(exp, "comments") &&
 	    !json_equal(c.comments, json_object_get(exp, "comments"))) {
 		char *a = json_dumps(c.comments, JSON_COMPACT);
-		CHECKF(0, "%s: comments differ: got %.300s", name, a);
+		CHECKF(0, "%.100s: comments differ: got %.300s", name, a);
 	}
 	/* byte-exact view where sops states its output */
 	snprintf(plain, sizeof(plain), "%s/expected/", fixtures);

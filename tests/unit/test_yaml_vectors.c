@@ -263,6 +263,72 @@ CASE(groups_shamir_yaml, "groups", "shamir_yaml", "dec-age-age2", 0, 0)
 CASE(groups_two_recipients, "groups", "two_recipients", "dec-age-only", 0, 0)
 CASE(errors_base, "errors", "base", "dec", 0, 0)
 
+/* The view of enc rendered with the values of plain (same tree) must be
+ * plain byte for byte. */
+static void expect_view_is(const char *enc_rel, const char *plain_rel, int moved)
+{
+	size_t le, lp;
+	char *te = vec(enc_rel, &le), *tp = vec(plain_rel, &lp);
+	struct sdoc *de = parse(te, le, PARSE_ENCRYPTED), *dp = parse(tp, lp, PARSE_PLAIN);
+	struct rep *r = calloc(de->nleaves + 1, sizeof(*r));
+	struct buf view = BUF_INIT, out = BUF_INIT;
+
+	CHECK(r != NULL);
+	CHECKF(de->nleaves == dp->nleaves, "%s: %zu leaves, %s: %zu", enc_rel, de->nleaves,
+	       plain_rel, dp->nleaves);
+	for (size_t i = 0; i < de->nleaves; i++)
+		if (is_enc(de->leaves[i])) {
+			r[i].kind = REP_PLAIN;
+			r[i].val = dp->leaves[i]->val;
+		}
+	render(de, r, NULL, 0, &view);
+	if (moved) {
+		move_inline(&view, de, r, &out);
+		CHECK(buf_add(&view, "", 0) == 0);
+		buf_truncate(&view, 0);
+		CHECK(buf_add(&view, out.data, out.len) == 0);
+	}
+	CHECKF(view.len == lp && memcmp(view.data, tp, lp) == 0, "%s: view differs from %s",
+	       enc_rel, plain_rel);
+	buf_free(&view);
+	buf_free(&out);
+	free(r);
+	sdoc_free(de);
+	sdoc_free(dp);
+	free(te);
+	free(tp);
+}
+
+/* sops edit/set/rotate/updatekeys outputs: the view of each file before is
+ * the plaintext it was made from (its inline comment stays inline, as the
+ * user wrote it), the view of each file after is what sops decrypt printed
+ * (sops had moved that comment to its own line in the file itself; an
+ * inline comment the editor added is compared after moving it). */
+static void edit_ops_views(void)
+{
+	static const char *const before[] = {
+		"edit_add_key", "edit_noop", "edit_reinline", "edit_value", "edit_version_bump",
+		"rotate", "rotate_add_age", "set_idempotent", "set_list_item", "set_new_subtree",
+		"set_number", "set_string", "set_version_kept", "updatekeys", "updatekeys_shamir",
+	};
+	static const char *const after[] = {
+		"edit_add_key", "edit_reinline", "edit_value", "rotate", "set_idempotent",
+		"set_list_item", "set_new_subtree", "set_number", "set_string", "updatekeys",
+		"updatekeys_shamir",
+	};
+	char a[128], b[128];
+
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++) {
+		snprintf(a, sizeof(a), "edit/%s.before.yaml", before[i]);
+		expect_view_is(a, "edit/base.in.yaml", 0);
+	}
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		snprintf(a, sizeof(a), "edit/%s.after.yaml", after[i]);
+		snprintf(b, sizeof(b), "edit/%s.after.dec.yaml", after[i]);
+		expect_view_is(a, b, 1);
+	}
+}
+
 int main(void)
 {
 	RUN(yaml_scalars_strings);
@@ -289,5 +355,6 @@ int main(void)
 	RUN(groups_shamir_yaml);
 	RUN(groups_two_recipients);
 	RUN(errors_base);
+	RUN(edit_ops_views);
 	return CHECK_DONE();
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib/editors.sh - save a file the way each editor or tool does (sourced after
 # tests/lib.sh). Interactive editors run in a private tmux server and are
 # driven with send-keys; every wait polls with a timeout (EDITORS_TIMEOUT,
@@ -15,12 +16,18 @@
 #
 # Editors that stay open between saves (emacs) have open/save/quit functions.
 # ED_GIT_DIR and ED_GIT_WT configure save_git_checkout.
+#
+# Interactive editors call the function named by ED_PEEK_FN (if set) while
+# they are open: once after the edit, with the swap/auto-save file holding the
+# new plaintext (vim :preserve, emacs do-auto-save), and once after the save.
 
 ED_TIMEOUT=${EDITORS_TIMEOUT:-15}
 ED_SOCK=$TMP/tmux.sock
 ED_DIR=$TMP/ed
 ED_ERR=
 ED_SESSION=
+# The system python3 (a pyenv shim costs half a second a call).
+ED_PY=${EDITORS_PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 mkdir -p "$ED_DIR"
 cleanup_hooks+=("tmux -S '$ED_SOCK' kill-server >/dev/null 2>&1")
 
@@ -33,7 +40,7 @@ ed_tmux() { tmux -S "$ED_SOCK" "$@"; }
 
 # The last screen of the session, on one line (for error messages).
 ed_screen() {
-	ed_tmux capture-pane -p -t "$ED_SESSION" 2>/dev/null | sed 's/[[:space:]]*$//' | grep -v '^$' |
+	ed_tmux capture-pane -p -t "$ED_SESSION" 2>/dev/null | sed 's/[[:space:]]*$//' | grep -v '^~*$' |
 		tr '\n' '|' | head -c 700
 }
 
@@ -66,10 +73,14 @@ ed_stop() {
 }
 
 # ed_wait_screen ERE [WHAT]: wait until the screen matches ERE.
-ed_wait_screen() {
-	local i
+# ed_wait_fixed TEXT [WHAT]: wait until the screen shows TEXT.
+ed_wait_screen() { ed_wait_grep -E "$@"; }
+ed_wait_fixed()  { ed_wait_grep -F "$@"; }
+
+ed_wait_grep() {   # -E|-F pattern [what]
+	local i mode=$1; shift
 	for ((i = 0; i < ED_TIMEOUT * 20; i++)); do
-		if ed_tmux capture-pane -p -t "$ED_SESSION" 2>/dev/null | grep -qE -- "$1"; then
+		if ed_tmux capture-pane -p -t "$ED_SESSION" 2>/dev/null | grep -q "$mode" -- "$1"; then
 			return 0
 		fi
 		[ -e "$ED_DIR/$ED_SESSION.rc" ] && { ED_ERR="the editor exited (status $(cat "$ED_DIR/$ED_SESSION.rc")) while waiting for ${2:-$1}"; return 1; }
@@ -92,6 +103,11 @@ ed_wait_exit() {
 	ed_error "timed out after ${ED_TIMEOUT}s waiting for the editor to exit"
 }
 
+ed_peek() {
+	[ -n "${ED_PEEK_FN:-}" ] && "$ED_PEEK_FN"
+	return 0
+}
+
 ed_keys() { ed_tmux send-keys -t "$ED_SESSION" "$@"; }
 ed_type() { ed_tmux send-keys -t "$ED_SESSION" -l -- "$1"; }
 
@@ -104,14 +120,19 @@ ed_finish() {
 
 # --- vim and neovim -------------------------------------------------------
 
-# vim_like FILE OLD NEW CMD...: open FILE, :%s/OLD/NEW/, :wq.
+# vim_like FILE OLD NEW CMD...: open FILE, :%s/OLD/NEW/, :preserve (the swap
+# file gets the new text), :w, :q.
 vim_like() {
 	local file=$1 old=$2 new=$3; shift 3
 	ed_start "$(dirname "$file")" "$@" "$(basename "$file")" || return 1
 	ed_wait_screen "$old" "the file on the screen" &&
 		ed_type ":%s/$old/$new/" && ed_keys Enter &&
 		ed_wait_screen "$new" "the substitution" &&
-		ed_type ":wq" && ed_keys Enter &&
+		ed_type ":preserve" && ed_keys Enter && ed_wait_screen "preserved" "the swap file" &&
+		ed_peek &&
+		ed_type ":w" && ed_keys Enter && ed_wait_screen "written" "the save" &&
+		ed_peek &&
+		ed_type ":q" && ed_keys Enter &&
 		ed_wait_exit
 	ed_finish $?
 }
@@ -130,7 +151,7 @@ vim_bad_yaml_open() {
 	ed_start "$(dirname "$file")" "${ED_VIM_BASE[@]}" "$(basename "$file")" || return 1
 	ed_wait_screen "$old" "the file on the screen" &&
 		ed_type ":%s/$old/$bad/" && ed_keys Enter &&
-		ed_wait_screen "$bad" "the substitution" &&
+		ed_wait_fixed "$bad" "the substitution" &&
 		ed_type ":w" && ed_keys Enter
 }
 
@@ -156,7 +177,9 @@ nano_like() {
 		ed_type "$old" && ed_keys Enter && ed_wait_screen "Replace with" "the replace prompt" &&
 		ed_type "$new" && ed_keys Enter && ed_wait_screen "Replace this instance" "the confirmation" &&
 		ed_type "y" && ed_wait_screen "Replaced 1 occurrence" "the replacement" &&
+		ed_peek &&
 		ed_keys C-s && ed_wait_screen "Wrote [0-9]+ line" "the save" &&
+		ed_peek &&
 		ed_keys C-x && ed_wait_exit
 	ed_finish $?
 }
@@ -171,14 +194,22 @@ emacs_open() {   # file old
 	ed_wait_screen "$2" "the file on the screen" || ed_finish 1
 }
 
-# emacs_replace_save OLD NEW: M-< M-x replace-string, C-x C-s; emacs stays open.
+# emacs_replace_save OLD NEW: M-< M-x replace-string, M-x do-auto-save (the
+# auto-save file #NAME# gets the new text), C-x C-s; emacs stays open.
 emacs_replace_save() {
 	local old=$1 new=$2
-	ed_keys 'M-<' && ed_keys M-x && ed_wait_screen "M-x" "the M-x prompt" &&
-		ed_type "replace-string" && ed_keys Enter && ed_wait_screen "Replace string" "the prompt" &&
+	emacs_mx "replace-string" "Replace string" &&
 		ed_type "$old" && ed_keys Enter && ed_wait_screen "with:" "the second prompt" &&
 		ed_type "$new" && ed_keys Enter && ed_wait_screen "Replaced 1 occurrence" "the replacement" &&
-		ed_keys C-x C-s && ed_wait_screen "^Wrote " "the save"
+		emacs_mx "do-auto-save" "Auto-saving...done" &&
+		ed_peek &&
+		ed_keys C-x C-s && ed_wait_screen "^Wrote " "the save" &&
+		ed_peek
+}
+
+emacs_mx() {   # command, what to wait for
+	ed_keys 'M-<' && ed_keys M-x && ed_wait_screen "M-x" "the M-x prompt" &&
+		ed_type "$1" && ed_keys Enter && ed_wait_screen "$2" "$1"
 }
 
 emacs_quit() {
@@ -211,8 +242,8 @@ save_cp()       { ed_run cp "$4" "$1"; }
 save_redirect() { ed_run bash -c 'cat "$1" >"$2"' redirect "$4" "$1"; }
 save_append()   { ed_run bash -c 'printf "%s\n" "$1" >>"$2"' append "$3" "$1"; }
 
-save_python_atomic() { ed_run python3 "$ROOT/tests/tools/atomic_save.py" "$1" "$2" "$3"; }
-save_jetbrains()     { ed_run python3 "$ROOT/tests/tools/jetbrains_save.py" "$1" "$2" "$3"; }
+save_python_atomic() { ed_run "$ED_PY" "$ROOT/tests/tools/atomic_save.py" "$1" "$2" "$3"; }
+save_jetbrains()     { ed_run "$ED_PY" "$ROOT/tests/tools/jetbrains_save.py" "$1" "$2" "$3"; }
 
 # git checkout: commit the expected content for FILE in a repository whose
 # working tree is ED_GIT_WT (the git dir ED_GIT_DIR lives outside it), then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib/repo.sh - a small test repository of SOPS files for the mount tests
 # (sourced after tests/lib.sh).
 #
