@@ -173,3 +173,23 @@ size_t iv_stash_count(const struct iv_stash *s)
 {
 	return s->count;
 }
+
+int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src)
+{
+	for (size_t i = 0; i < src->nslots; i++)
+		for (const struct iv_entry *e = src->slots[i]; e != NULL; e = e->next) {
+			const char *aad = (const char *)e->data;
+			char type[32];
+
+			if (e->type_len >= sizeof(type))
+				continue;
+			memcpy(type, e->data + e->aad_len, e->type_len);
+			type[e->type_len] = '\0';
+			for (size_t k = 0; k < e->nivs; k++)
+				if (iv_stash_put(dst, aad, e->aad_len, type,
+						 e->data + e->aad_len + e->type_len, e->plain_len,
+						 e->ivs[k], e->iv_len[k]) != 0)
+					return -1;
+		}
+	return 0;
+}

@@ -36,5 +36,8 @@ size_t iv_stash_take(struct iv_stash *s, const char *aad, size_t aad_len,
 /* Start a new encryption pass: every IV becomes available again. */
 void iv_stash_rewind(struct iv_stash *s);
 size_t iv_stash_count(const struct iv_stash *s);
+/* Add every IV of src to dst (same data key!), after dst's own: a value
+ * that a save dropped and the next save brings back keeps its ciphertext. */
+int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src);
 
 #endif

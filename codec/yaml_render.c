@@ -90,14 +90,13 @@ int yrender_value(struct text_edits *ed, const struct sdoc *doc, const struct yn
 	sp.indent = safe_indent(x, len, is_block(sc) ? sc->body_e : ytext_after_break(x, len, eol),
 				value_indent(sc, w));
 	sp.block_indent = sc->coll_col;
-	/* the ENC token's quotes, when they were a choice. In flow context an
-	 * ENC string needs quotes: double quotes there mean "yaml.v3's own
-	 * style", except that a quoted one stays double-quoted. */
+	/* The ENC token's quotes say how the value was written (put_enc):
+	 * double quotes: keep them; single quotes: keep them in block
+	 * context, yaml.v3's own style in flow context; plain: yaml.v3's. */
 	sp.prefer = 0;
-	if (v->type == VT_STR && sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
-	    (!sc->flow || yscalar_canonical_style(v->s, v->len, 1) != 0))
+	if (v->type == VT_STR && sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
 		sp.prefer = YS_DOUBLE;
-	else if (v->type == VT_STR && sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE)
+	else if (v->type == VT_STR && sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE && !sc->flow)
 		sp.prefer = YS_SINGLE;
 	sp.nl = line_break_at(x, len, eol);
 	b = tedits_begin(ed, start, sc->end);
@@ -149,11 +148,12 @@ static int comment_element(struct text_edits *ed, const struct yscal *sc, const 
 	return 0;
 }
 
-/* ENC[...] in place of a plaintext scalar: plain in block context, and in
- * the source's quotes when the value's own yaml.v3 style differs from them
- * (so the view shows the user's quotes again). In flow context it must be
- * quoted: single quotes for a single-quoted source that needs them, else
- * double quotes (which the view then reads as "yaml.v3's own style"). */
+/* ENC[...] in place of a plaintext scalar, quoted so that the view shows
+ * the value the way it was written (yrender_value reads the quotes back):
+ * in block context plain, or the source's quotes when they differ from
+ * yaml.v3's own style for the value; in flow context (where ENC needs
+ * quotes) double quotes for a double-quoted string, else single quotes,
+ * meaning "yaml.v3's own style". */
 static int put_enc(struct text_edits *ed, const struct sdoc *doc, const struct node *n,
 		   const struct ynode *y, const struct rep *r, struct sops_err *err)
 {
@@ -162,16 +162,16 @@ static int put_enc(struct text_edits *ed, const struct sdoc *doc, const struct n
 	struct buf *b;
 	int rc = 0;
 
-	if ((sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
-	     sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE) && n->val.type == VT_STR) {
-		unsigned canon = yscalar_canonical_style(n->val.s, n->val.len, sc->flow);
+	if (sc->flow) {
+		q = sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE && n->val.type == VT_STR ? '"' : '\'';
+	} else if ((sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+		    sc->style == YAML_SINGLE_QUOTED_SCALAR_STYLE) && n->val.type == VT_STR) {
+		unsigned canon = yscalar_canonical_style(n->val.s, n->val.len, 0);
 		unsigned src = sc->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ? YS_DOUBLE : YS_SINGLE;
 
 		if (canon != src)
 			q = src == YS_DOUBLE ? '"' : '\'';
 	}
-	if (sc->flow && q == 0)
-		q = '"';
 	if (sc->tag_s != (size_t)-1) {
 		size_t e = sc->tag_e;
 

@@ -2,6 +2,7 @@
 #include "commit.h"
 #include "atomic_write.h"
 #include "../codec/new_spec.h"
+#include "../codec/iv_stash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -144,6 +145,11 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 	if (dfd >= 0)
 		close(dfd);
 	if (newf != NULL) {
+		/* same data key: keep the old IVs too, so a value that this save
+		 * dropped and the next one restores keeps its ciphertext */
+		if (e->id != NULL && e->id->sf != NULL &&
+		    memcmp(e->id->sf->key, newf->key, SOPS_DATA_KEY_LEN) == 0)
+			iv_stash_merge(newf->stash, e->id->sf->stash);
 		ident_unref(e->id);
 		e->id = ident_from_file(newf);
 	}

@@ -66,10 +66,10 @@ int names_is_scratch(const char *path)
 	const char *name = last(path);
 
 	for (size_t i = 0; names_default_scratch[i] != NULL; i++)
-		if (fnmatch(names_default_scratch[i], name, FNM_PERIOD) == 0)
+		if (fnmatch(names_default_scratch[i], name, 0) == 0)
 			return 1;
 	for (size_t i = 0; extra_pats != NULL && extra_pats[i] != NULL; i++)
-		if (fnmatch(extra_pats[i], name, FNM_PERIOD) == 0)
+		if (fnmatch(extra_pats[i], name, 0) == 0)
 			return 1;
 	return 0;
 }

@@ -267,7 +267,8 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		} else if (id != NULL) {
 			rc = -ENOMEM;
 		} else {
-			fd = backing_open_path(&fs->b, path, fi->flags | O_CREAT | O_EXCL, (int)mode);
+			fd = backing_open_path(&fs->b, path, fi->flags | O_CREAT | O_EXCL,
+					       (int)(mode & 07777));
 			rc = fd;
 			if (fd >= 0) {
 				struct handle *h = new_handle(fd, NULL, 1);
@@ -439,8 +440,14 @@ static int commit_handle(struct sopsfs *fs, struct handle *h)
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
+	struct handle *h = FH(fi);
+
 	(void)path;
-	return FH(fi)->writable ? commit_handle(sopsfs_g, FH(fi)) : 0;
+	/* A shell's `> file` closes a dup of the fd before anything is
+	 * written: an empty draft is only committed at fsync or release. */
+	if (h->e != NULL && h->e->content.len == 0)
+		return 0;
+	return h->writable ? commit_handle(sopsfs_g, h) : 0;
 }
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)

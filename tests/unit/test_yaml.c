@@ -577,9 +577,10 @@ static void test_encrypt_in_place(void)
 	expect_encrypted("a: 'x'\nb: \"x\"\n", "a: '" E(0, "str") "'\nb: \"" E(1, "str") "\"\n");
 	/* ... and not where yaml.v3 would quote anyway */
 	expect_encrypted("a: \"123\"\nb: ' x'\n", "a: " E(0, "str") "\nb: " E(1, "str") "\n");
-	/* flow context: double quotes */
-	expect_encrypted("a: [x, 'y', 1]\n",
-			 "a: [\"" E(0, "str") "\", '" E(1, "str") "', \"" E(2, "int") "\"]\n");
+	/* flow context: double quotes for a double-quoted string, else single */
+	expect_encrypted("a: [x, \"y\", 'z', 1]\n",
+			 "a: ['" E(0, "str") "', \"" E(1, "str") "\", '" E(2, "str") "', '" E(3, "int")
+			 "']\n");
 	/* block scalars: one line, blank lines after a clipped block stay */
 	expect_encrypted("a: |\n  x\n  y\n\nb: >-\n  f\n  g\nc: |+\n  k\n\nd: 1\n",
 			 "a: " E(0, "str") "\n\nb: " E(1, "str") "\nc: " E(2, "str") "\nd: " E(3, "int") "\n");
@@ -626,7 +627,7 @@ static void test_roundtrips(void)
 	/* layouts sopsfs must read back byte for byte after writing them */
 	roundtrip("a: x\nb: 'it''s'\nc: \"q\"\nd: '123'\ne: \"yes\"\n");
 	roundtrip("top:\n  two: 1\n  list:\n  - a\n  - b: c\n    d: |\n      lit\n");
-	roundtrip("m: {a: 1, b: \"x, y\", c: [1, 'two']}\n");
+	roundtrip("m: {a: 1, b: \"x, y\", c: [1, two, \"q\"]}\n");
 	roundtrip("# head\nk: v # inline\n# foot\n");
 	roundtrip("a: |-\n    x\n    y\nb: |\n    z\nc: |+\n    w\n\nd: end\n");
 	roundtrip("s:\n    - |\n      in list\n    - k: |-\n        in map\n        in list\n");
@@ -676,12 +677,16 @@ static void test_view_styles(void)
 {
 	struct tvalue v[3];
 
-	/* flow context: only flow-safe styles */
+	/* flow context: only flow-safe styles; a double-quoted ENC keeps its
+	 * quotes, a single-quoted one means yaml.v3's own style */
 	v[0] = str("a, b");
 	v[1] = str("multi\nline");
 	v[2] = str("plain");
 	expect_view("k: [\"ENC[x]\", \"ENC[y]\", \"ENC[z]\"]\n", v, 3,
-		    "k: [\"a, b\", \"multi\\nline\", plain]\n");
+		    "k: [\"a, b\", \"multi\\nline\", \"plain\"]\n");
+	v[0] = str("a, b");
+	v[1] = str("plain");
+	expect_view("k: ['ENC[x]', 'ENC[y]']\n", v, 2, "k: ['a, b', plain]\n");
 	/* the ENC token's quotes are kept when they can hold the value */
 	v[0] = str("it's");
 	v[1] = str("plain");
