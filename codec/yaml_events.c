@@ -539,7 +539,6 @@ static int block_sequence_entry(struct yparser *P, struct yevent *ev, int first)
 	{
 		struct ymark cm = pop_mark(P);
 
-		(void)cm;
 		return perr(P, &cm, "did not find expected '-' indicator", &t->s);
 	}
 }

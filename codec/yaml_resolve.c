@@ -525,16 +525,11 @@ int yres_value(struct sdoc *doc, const struct ynode *n, struct tvalue *out,
 			return err_set(err, EX_COULD_NOT_READ,
 				       "yaml: timestamp out of range for Go's MarshalText");
 		return 0;
-	case YR_UINT: {
-		char num[32];
-		int k = snprintf(num, sizeof(num), "%llu", (unsigned long long)r.u);
-
+	case YR_UINT:
+		/* sops cannot walk a Go uint64; i keeps the bits for a key's %s */
 		rc = tvalue_set(doc, out, VT_INVALID, "uint64", 6);
-		(void)k;
-		explicit_bzero(num, sizeof(num));
 		out->i = (int64_t)r.u;
 		break;
-	}
 	default:
 		rc = set_str(doc, out, n->value, n->vlen);
 		break;

@@ -151,6 +151,7 @@ static struct node *scalar_node(struct tb *T, const struct ynode *y)
 	struct node *n = new_node(T, NK_SCALAR);
 	struct sops_err ignore;
 
+	ignore.code = 0;
 	if (n == NULL) {
 		oom(T);
 		return NULL;
@@ -206,6 +207,7 @@ static int set_key(struct tb *T, struct node *item, const struct ynode *k)
 	struct tvalue v;
 	struct sops_err ignore;
 
+	ignore.code = 0;
 	while (t->kind == YK_ALIAS && t->alias != NULL)
 		t = t->alias;
 	if (t->kind == YK_MAP || t->kind == YK_SEQ) {

@@ -15,6 +15,7 @@ struct enc_args {
 	int mac_only;
 	int threshold;
 	const char *file;
+	const char *name;               /* --filename-override */
 };
 
 static const char *const rule_flags[RULE_COUNT] = {
@@ -63,6 +64,8 @@ static int parse_args(int argc, char **argv, struct enc_args *a)
 			used = add_list(&a->pgp, v) == 0;
 		else if (strcmp(o, "--shamir-secret-sharing-threshold") == 0)
 			a->threshold = atoi(v);
+		else if (strcmp(o, "--filename-override") == 0)
+			a->name = v;
 		else {
 			fprintf(stderr, "sopsfs encrypt: unknown option %s\n", o);
 			return EX_INVALID_ARGS;
@@ -75,6 +78,13 @@ static int parse_args(int argc, char **argv, struct enc_args *a)
 		fprintf(stderr, "usage: sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] FILE\n");
 		return EX_INVALID_ARGS;
 	}
+	if (strcmp(a->file, "-") == 0 && a->name == NULL) {
+		fprintf(stderr, "sopsfs encrypt: reading stdin needs --filename-override NAME "
+			"(the name picks the format and the creation rule)\n");
+		return EX_INVALID_ARGS;
+	}
+	if (a->name == NULL)
+		a->name = a->file;
 	return 0;
 }
 
@@ -107,8 +117,8 @@ static int build_spec(const struct enc_args *a, struct new_file_spec *spec,
 	}
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return err_set(err, EX_ERROR, "cannot get the current directory");
-	snprintf(abs, sizeof(abs), "%s%s%s", a->file[0] == '/' ? "" : cwd,
-		 a->file[0] == '/' ? "" : "/", a->file);
+	snprintf(abs, sizeof(abs), "%s%s%s", a->name[0] == '/' ? "" : cwd,
+		 a->name[0] == '/' ? "" : "/", a->name);
 	if (spec_find_rule(cwd, NULL, abs, cfg, &rule, err) != 0)
 		return -1;
 	if (rule == NULL)
@@ -138,7 +148,7 @@ int cli_encrypt(int argc, char **argv)
 	if (rc == 0) {
 		if (build_spec(&a, &spec, &cfg, &err) != 0 ||
 		    cli_read_file(a.file, &plain, &err) != 0 ||
-		    sops_encrypt_new(a.file, (char *)plain.data, plain.len, &spec, &out, &err) != 0)
+		    sops_encrypt_new(a.name, (char *)plain.data, plain.len, &spec, &out, &err) != 0)
 			rc = cli_fail(&err);
 		else if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)
 			rc = EX_COULD_NOT_WRITE;

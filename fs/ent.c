@@ -1,6 +1,7 @@
 /* ent.c - the entry table: lookup by path, views, LRU eviction. */
 #include "ent.h"
 #include "names.h"
+#include "commit.h"
 #include "../codec/sops_file.h"
 #include "../crypto/secure_mem.h"
 
@@ -373,6 +374,45 @@ void ent_sweep(struct sopsfs *fs, time_t now, int all)
 			pthread_mutex_unlock(&e->mu);
 		}
 	pthread_mutex_unlock(&t->mu);
+}
+
+static void collect_pending(void *arg, struct ent *e)
+{
+	struct buf *list = arg;
+
+	if (e->pending && e->virt && !e->unlinked && e->writers == 0) {
+		ent_ref(e);
+		buf_add(list, &e, sizeof(e));
+	}
+}
+
+void ent_flush_pending(struct sopsfs *fs, time_t now)
+{
+	struct buf list = BUF_INIT;
+	struct ent **v;
+	size_t n;
+
+	ent_foreach(fs, collect_pending, &list);
+	v = (struct ent **)list.data;
+	n = list.len / sizeof(*v);
+	for (size_t i = 0; i < n; i++) {
+		struct ent *e = v[i];
+
+		pthread_mutex_lock(&e->mu);
+		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at) &&
+		    commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
+				 e->content.len, e->mode & 07777) == 0) {
+			e->pending = 0;
+			e->virt = 0;
+			e->has_draft = 0;
+			e->dirty = 0;
+			e->kind = VF_UNKNOWN;
+			buf_free(&e->content);
+		}
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	}
+	buf_free(&list);
 }
 
 ino_t ent_new_ino(void)

@@ -75,6 +75,12 @@ struct ent {
 	unsigned carry : 1;         /* scratch content came from a SOPS file (tomb
 				       is its identity): never written in clear */
 	unsigned has_base : 1;      /* draft_base is set (a backing file existed) */
+	unsigned pending : 1;       /* a new ordinary file: kept in memory until it
+				       has been closed for PENDING_SECONDS without
+				       being renamed onto a SOPS path, then written
+				       through (temp-then-rename saves of secrets
+				       never put plaintext in SRC) */
+	time_t flush_at;
 	int writers;                /* open handles that may write */
 };
 
@@ -119,6 +125,10 @@ const uint8_t *ent_data(const struct ent *e, size_t *len);
 /* Expire views idle for key_ttl or older than key_max_ttl (all: every
  * view), identities of clean entries and old tombstones. */
 void ent_sweep(struct sopsfs *fs, time_t now, int all);
+/* Write through pending new files whose grace period is over (now = 0:
+ * all of them, at unmount). Namespace write lock held. */
+void ent_flush_pending(struct sopsfs *fs, time_t now);
+#define PENDING_SECONDS 1
 /* Evict views above the cache cap. */
 void ent_evict(struct sopsfs *fs);
 size_t ent_view_bytes(struct sopsfs *fs);

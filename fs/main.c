@@ -15,7 +15,7 @@ static const char usage[] =
 "USAGE\n"
 "  sopsfs decrypt [--ignore-mac] FILE\n"
 "      Print the plaintext of a SOPS file on stdout (what `sops decrypt` prints).\n"
-"  sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] FILE\n"
+"  sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] [--filename-override NAME] FILE|-\n"
 "      Print FILE encrypted with a new data key on stdout (like `sops encrypt`).\n"
 "      Recipients come from the flags (or SOPS_AGE_RECIPIENTS / SOPS_PGP_FP), else\n"
 "      from the first matching creation rule of the nearest .sops.yaml (searched\n"

@@ -191,6 +191,7 @@ static void *housekeeping(void *arg)
 		}
 		WRLOCK(fs);
 		ent_sweep(fs, now, all);
+		ent_flush_pending(fs, now);
 		UNLOCK(fs);
 	}
 	return NULL;
@@ -268,6 +269,9 @@ int sopsfs_mount_main(int argc, char **argv)
 	fuse_loop_cfg_destroy(lc);
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
 	fuse_unmount(fs.fuse);
+	WRLOCK(&fs);
+	ent_flush_pending(&fs, 0);     /* new files are never lost at unmount */
+	UNLOCK(&fs);
 	fuse_destroy(fs.fuse);
 	/* wipe everything secret before leaving */
 	WRLOCK(&fs);

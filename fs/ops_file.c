@@ -227,12 +227,22 @@ static int rsync_scratch(struct sopsfs *fs, const char *path)
 
 	if (!names_rsync_target(path, target, sizeof(target)))
 		return 0;
-	if (resolve(fs, target, &r) == 0) {
-		id = ident_for_path(fs, target, &r);
-		yes = id != NULL;
-		ident_unref(id);
+	/* ".NAME.XXXXXX" is the temp of NAME, or of ".NAME" for a dot file */
+	for (int dot = 0; dot < 2 && !yes; dot++) {
+		if (dot) {
+			char *slash = strrchr(target, '/');
+			size_t at = slash ? (size_t)(slash - target) + 1 : 0;
+
+			memmove(target + at + 1, target + at, strlen(target + at) + 1);
+			target[at] = '.';
+		}
+		if (resolve(fs, target, &r) == 0) {
+			id = ident_for_path(fs, target, &r);
+			yes = id != NULL;
+			ident_unref(id);
+		}
+		res_done(fs, &r);
 	}
-	res_done(fs, &r);
 	return yes;
 }
 
@@ -242,7 +252,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	struct res r;
 	struct ent *e = NULL;
 	struct ident *id = NULL;
-	int rc, fd;
+	int rc;
 
 	if (names_in_git(path))
 		return -EROFS;
@@ -261,24 +271,13 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 			e = new_virt(fs, path, mode, 1, NULL);
 		else if ((id = ident_for_path(fs, path, &r)) != NULL)
 			e = new_virt(fs, path, mode, 0, id);
+		else if ((e = new_virt(fs, path, mode, 0, NULL)) != NULL)
+			e->pending = 1;     /* ordinary new file: written through later */
 		if (e != NULL) {
 			rc = open_virt(e, fi);
 			ent_put(fs, e);
-		} else if (id != NULL) {
-			rc = -ENOMEM;
 		} else {
-			fd = backing_open_path(&fs->b, path, fi->flags | O_CREAT | O_EXCL,
-					       (int)(mode & 07777));
-			rc = fd;
-			if (fd >= 0) {
-				struct handle *h = new_handle(fd, NULL, 1);
-
-				rc = h ? 0 : -ENOMEM;
-				if (h)
-					fi->fh = (uintptr_t)h;
-				else
-					close(fd);
-			}
+			rc = -ENOMEM;
 		}
 	}
 	res_done(fs, &r);
@@ -427,7 +426,7 @@ static int commit_handle(struct sopsfs *fs, struct handle *h)
 {
 	int rc = 0;
 
-	if (h->e == NULL || !h->e->dirty || h->e->scratch)
+	if (h->e == NULL || !h->e->dirty || h->e->scratch || h->e->pending)
 		return 0;
 	WRLOCK(fs);
 	pthread_mutex_lock(&h->e->mu);
@@ -472,6 +471,8 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 		pthread_mutex_lock(&h->e->mu);
 		if (h->writable)
 			h->e->writers--;
+		if (h->e->pending && h->e->writers == 0)
+			h->e->flush_at = time(NULL) + PENDING_SECONDS;
 		/* keep an uncommitted draft (nothing typed is lost); drop a clean one */
 		if (h->e->writers == 0 && !h->e->dirty && !h->e->virt && h->e->has_draft) {
 			h->e->has_draft = 0;

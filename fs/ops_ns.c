@@ -277,23 +277,78 @@ static int rename_to_scratch(struct sopsfs *fs, const char *from, const char *to
 	return rc;
 }
 
+/* Make bytes the content of path `to` and commit them with identity id
+ * (taken). On failure the destination keeps what it had. */
+static int commit_bytes_to(struct sopsfs *fs, const char *to, struct res *rt, struct ident *id,
+			   const uint8_t *data, size_t len, const struct ent *like)
+{
+	struct ent *dst = ent_get(fs, to);
+	int rc;
+
+	if (dst == NULL) {
+		ident_unref(id);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&dst->mu);
+	if (!dst->whiteout && rt->kind == R_BACKING) {
+		if (dst->kind == VF_UNKNOWN)
+			ent_refresh(fs, dst, &rt->st);
+		dst->has_base = 1;
+		dst->draft_base = dst->bid;
+	} else if (!dst->whiteout) {
+		dst->has_base = 0;
+	}
+	buf_truncate(&dst->content, 0);
+	rc = buf_add(&dst->content, data, len) == 0 && buf_reserve(&dst->content, 0) == 0
+		     ? 0 : -ENOMEM;
+	if (rc == 0) {
+		ident_unref(dst->id);
+		dst->id = id;
+		id = NULL;
+		dst->has_draft = 1;
+		dst->dirty = 1;
+		dst->virt = rt->kind != R_BACKING || dst->whiteout;
+		dst->scratch = 0;
+		dst->pending = 0;
+		dst->mode = like ? like->mode : (S_IFREG | 0600);
+		dst->uid = like ? like->uid : getuid();
+		dst->gid = like ? like->gid : getgid();
+		dst->ino = dst->ino ? dst->ino : ent_new_ino();
+		clock_gettime(CLOCK_REALTIME, &dst->mtime);
+		dst->atime = dst->ctime = dst->mtime;
+		rc = commit_ent(fs, dst);
+		if (rc != 0) {
+			/* failed: the destination keeps its old content */
+			dst->virt = 0;
+			dst->dirty = 0;
+			dst->has_draft = 0;
+			buf_free(&dst->content);
+		} else if (dst->writers == 0) {
+			dst->has_draft = 0;
+			buf_free(&dst->content);
+		}
+	}
+	pthread_mutex_unlock(&dst->mu);
+	ident_unref(id);
+	ent_put(fs, dst);
+	return rc;
+}
+
 /* A memory-only file renamed onto a kept path: encrypt (or write through). */
 static int rename_virt_to_path(struct sopsfs *fs, struct ent *src, const char *to, struct res *rt)
 {
 	struct ident *id = ident_for_path(fs, to, rt);
-	struct ent *dst;
 	int rc;
 
 	if (id == NULL && src->carry && src->tomb != NULL)
 		id = ident_ref(src->tomb);
 	if (id == NULL && src->id != NULL && !src->scratch)
 		id = ident_ref(src->id);
+	pthread_mutex_lock(&src->mu);
 	if (id == NULL) {
 		/* ordinary file: write the bytes through */
-		pthread_mutex_lock(&src->mu);
 		rc = commit_plain(fs, to, src->content.data ? src->content.data : (uint8_t *)"",
 				  src->content.len, src->mode & 07777);
-		pthread_mutex_unlock(&src->mu);
 		if (rc == 0) {
 			struct ent *t = ent_find(fs, to);
 
@@ -304,69 +359,48 @@ static int rename_virt_to_path(struct sopsfs *fs, struct ent *src, const char *t
 					drop_virt(fs, t);
 				ent_put(fs, t);
 			}
-			drop_virt(fs, src);
 		}
-		return rc;
+	} else {
+		rc = commit_bytes_to(fs, to, rt, id,
+				     src->content.data ? src->content.data : (uint8_t *)"",
+				     src->content.len, src);
 	}
-	dst = ent_get(fs, to);
-	if (dst == NULL) {
-		ident_unref(id);
-		return -ENOMEM;
-	}
-	pthread_mutex_lock(&dst->mu);
-	pthread_mutex_lock(&src->mu);
-	/* the destination takes the content; its backing state decides the base */
-	if (!dst->whiteout && rt->kind == R_BACKING) {
-		dst->has_base = 1;
-		dst->draft_base = dst->bid;
-		if (dst->kind == VF_UNKNOWN) {
-			ent_refresh(fs, dst, &rt->st);
-			dst->draft_base = dst->bid;
-		}
-	} else if (rt->kind != R_BACKING && !dst->whiteout) {
-		dst->has_base = 0;
-	}
-	buf_truncate(&dst->content, 0);
-	rc = buf_add(&dst->content, src->content.data ? src->content.data : (uint8_t *)"",
-		     src->content.len) == 0 && buf_reserve(&dst->content, 0) == 0 ? 0 : -ENOMEM;
 	pthread_mutex_unlock(&src->mu);
-	if (rc == 0) {
-		ident_unref(dst->id);
-		dst->id = id;
-		id = NULL;
-		dst->has_draft = 1;
-		dst->dirty = 1;
-		dst->virt = rt->kind != R_BACKING || dst->whiteout;
-		dst->scratch = 0;
-		dst->mode = src->mode;
-		dst->uid = src->uid;
-		dst->gid = src->gid;
-		dst->ino = dst->ino ? dst->ino : ent_new_ino();
-		clock_gettime(CLOCK_REALTIME, &dst->mtime);
-		dst->atime = dst->ctime = dst->mtime;
-		rc = commit_ent(fs, dst);
-		if (rc != 0 && rt->kind == R_BACKING && !dst->whiteout) {
-			/* failed: the destination keeps its old content */
-			dst->has_draft = 0;
-			dst->dirty = 0;
-			dst->virt = 0;
-			buf_free(&dst->content);
-		} else if (rc != 0) {
-			dst->virt = 0;
-			dst->has_draft = 0;
-			dst->dirty = 0;
-			buf_free(&dst->content);
-		}
-		if (rc == 0 && dst->writers == 0) {
-			dst->has_draft = 0;
-			buf_free(&dst->content);
-		}
-	}
-	pthread_mutex_unlock(&dst->mu);
 	if (rc == 0)
 		drop_virt(fs, src);
-	ident_unref(id);
-	ent_put(fs, dst);
+	return rc;
+}
+
+/* An ordinary backing file renamed onto a SOPS path: its content is
+ * encrypted into the destination, then the source is removed. */
+static int rename_plain_onto_sops(struct sopsfs *fs, const char *from, const char *to,
+				  struct res *rf, struct res *rt, struct ident *id)
+{
+	struct buf plain = BUF_INIT_SECURE;
+	struct ent like;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = backing_read_all(&fs->b, from, fs->o.max_file, &text, &len);
+
+	if (rc != 0) {
+		ident_unref(id);
+		return rc;
+	}
+	rc = buf_add(&plain, text, len) == 0 ? 0 : -ENOMEM;
+	explicit_bzero(text, len);
+	free(text);
+	memset(&like, 0, sizeof(like));
+	like.mode = S_IFREG | (rf->st.st_mode & 07777);
+	like.uid = rf->st.st_uid;
+	like.gid = rf->st.st_gid;
+	if (rc == 0)
+		rc = commit_bytes_to(fs, to, rt, id, plain.data ? plain.data : (uint8_t *)"",
+				     plain.len, &like);
+	else
+		ident_unref(id);
+	buf_free(&plain);
+	if (rc == 0)
+		rc = unlink_backing(fs, from);
 	return rc;
 }
 
@@ -431,6 +465,8 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		rc = -EINVAL;
 	else if (rc == 0 && rf.kind == R_VIRT && names_is_scratch(to)) {
 		rc = ent_rename(fs, rf.e, to);
+		rf.e->scratch = 1;
+		rf.e->pending = 0;
 		if (rt.kind == R_BACKING)
 			rf.e->whiteout = 1;   /* hide what SRC has at the new name */
 	} else if (rc == 0 && rf.kind == R_VIRT) {
@@ -441,9 +477,18 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 			drop_virt(fs, rt.e);
 		rc = rename_to_scratch(fs, from, to, &rf);
 	} else if (rc == 0) {
-		if (rt.kind == R_VIRT)
-			drop_virt(fs, rt.e);
-		rc = rename_backing(fs, from, to, flags);
+		struct ident *id = NULL;
+
+		if (S_ISREG(rf.st.st_mode) && !(flags & RENAME_EXCHANGE) &&
+		    !is_sops_backing(fs, from, &rf))
+			id = ident_for_path(fs, to, &rt);
+		if (id != NULL) {
+			rc = rename_plain_onto_sops(fs, from, to, &rf, &rt, id);
+		} else {
+			if (rt.kind == R_VIRT)
+				drop_virt(fs, rt.e);
+			rc = rename_backing(fs, from, to, flags);
+		}
 	}
 	res_done(fs, &rf);
 	res_done(fs, &rt);

@@ -37,6 +37,8 @@ RESULTS=$RUNDIR/results.tsv
 META=$RUNDIR/meta.tsv
 rm -rf "$RUNDIR"
 mkdir -p "$RUNDIR/json" "$BENCH_HOME" "$(dirname "$OUT")"
+snapshot_sopsfs "$RUNDIR"
+export SOPSFS   # bench_gen.sh uses the same binary
 : > "$RESULTS"; : > "$META"
 MNT=$(mktemp -d "${TMPDIR:-/tmp}/sfsbench.XXXXXX")
 FUSE_PID=""
@@ -69,6 +71,7 @@ meta ram "$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo
 meta kernel "$(uname -sr)"
 meta fs "$(df -T "$BENCH_DIR" | awk 'NR == 2 { print $2 }') ($(df "$BENCH_DIR" | awk 'NR == 2 { print $1 }'))"
 meta commit "$commit"
+meta binary "build/sopsfs of $(date -u -r "$ROOT/build/sopsfs" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?'), sha256 $(sha256sum < "$SOPSFS" 2>/dev/null | cut -c1-12)"
 meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta tools "hyperfine $(hyperfine --version | cut -d' ' -f2), bindfs $(bindfs --version 2>&1 | head -1 | awk '{ print $2 }'), node $(node --version), sops-age $(sed -n 's/.*"version": *"\(.*\)".*/\1/p' "$NPMDIR/node_modules/sops-age/package.json" 2>/dev/null | head -1), $( [ $HAVE_KUBECTL = 1 ] && kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: /kustomize /p' || echo 'no kubectl')"

@@ -28,6 +28,8 @@ mkdir -p "$BENCH_DIR" "$BENCH_HOME"
 # One generator per N at a time.
 exec 9> "$BENCH_DIR/.lock-n$N"
 flock 9
+mkdir -p "$BENCH_DIR/bin-n$N"
+snapshot_sopsfs "$BENCH_DIR/bin-n$N"
 [ -s "$KEYFILE" ] || age-keygen -o "$KEYFILE" 2> /dev/null || { say "age-keygen failed"; exit 1; }
 RECIPIENT=$(sed -n 's/^# public key: //p' "$KEYFILE")
 

@@ -14,6 +14,23 @@ BENCH_HOME=$BENCH_DIR/home
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
+# snapshot_sopsfs DIR: use a private copy of build/sopsfs (the tree is
+# rebuilt by others while a benchmark runs; a binary being relinked under a
+# running loop fails). Keeps SOPSFS if the copy does not run.
+snapshot_sopsfs() {
+	[ -x "$SOPSFS" ] || return 0
+	local i
+	for i in 1 2 3; do
+		if cp "$SOPSFS" "$1/sopsfs.$$" 2> /dev/null && "$1/sopsfs.$$" --version > /dev/null 2>&1; then
+			mv "$1/sopsfs.$$" "$1/sopsfs"
+			SOPSFS=$1/sopsfs
+			return 0
+		fi
+		sleep 2
+	done
+	rm -f "$1/sopsfs.$$"
+}
+
 # Milliseconds since the epoch, with microseconds (no fork).
 now_ms() {
 	local t=${EPOCHREALTIME/[.,]/}

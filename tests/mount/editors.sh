@@ -54,6 +54,7 @@ export HOME=$TMP/home XDG_CONFIG_HOME=$TMP/home/.config XDG_DATA_HOME=$TMP/home/
 mkdir -p "$HOME"
 unset SOPS_AGE_KEY SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE SOPS_AGE_RECIPIENTS SOPS_PGP_FP
 unset VIMINIT EXINIT MYVIMRC TMUX
+export LC_ALL=C
 [ -z "${TERM:-}" ] || [ "$TERM" = dumb ] && export TERM=xterm-256color
 
 # --- the repository and the view --------------------------------------------
@@ -65,7 +66,7 @@ build_src() {
 		fail "editors: build the test repo" "$(head -c 400 "$TMP/build.err")"
 		exit 0
 	fi
-	(cd "$SRC" && find . -path ./.git -prune -o -print | sort) >"$TMP/src.list"
+	src_names >"$TMP/src.names"
 }
 
 SRC=
@@ -141,7 +142,11 @@ case_begin() {
 		c_fail "read the file before the edit" "$(head -c 300 "$C_DIR/err")"
 		return 1
 	fi
-	[ -n "$SRC" ] && cp "$C_SRC" "$C_DIR/before.enc"
+	if [ -n "$SRC" ]; then
+		cp "$C_SRC" "$C_DIR/before.enc"
+		src_names >"$C_DIR/src0.names"
+		src_leaks >"$C_DIR/src0.leaks"
+	fi
 	CASE_NO=$((CASE_NO + 1))
 	if [ "$C_KIND" = append ]; then
 		local tok
@@ -162,18 +167,22 @@ case_begin() {
 	fi
 }
 
-# Names under SRC that were not there at the start (side files).
-src_extra_names() {
-	(cd "$SRC" && find . -path ./.git -prune -o -print | sort) | comm -13 "$TMP/src.list" - | tr '\n' ' '
-}
+# The names under SRC (.git left out) and the files under SRC (.git
+# included) holding a plaintext secret, sorted, one a line.
+src_names() { (cd "$SRC" && find . -path ./.git -prune -o -print | sed 's|^\./||' | sort); }
+src_leaks() { (cd "$SRC" && grep -rlF -f "$REPO_SECRETS" . 2>/dev/null | sed 's|^\./||' | sort); }
 
-# While an interactive editor is open (ED_PEEK_FN): what reached SRC so far.
+# src_new LIST_AT_START CURRENT...: the lines of CURRENT not in the list, on one line.
+src_new() { comm -13 "$1" <(printf '%s\n' "$2" | sed '/^$/d') | tr '\n' ' '; }
+
+# While an interactive editor is open (ED_PEEK_FN): what reached SRC so far
+# in this case.
 peek_src() {
 	C_PEEKED=1
 	[ -n "$SRC" ] || return 0
 	local extra leaks
-	extra=$(src_extra_names)
-	leaks=$(grep -rlF -f "$REPO_SECRETS" "$SRC" 2>/dev/null | sed "s|^$SRC/||" | tr '\n' ' ')
+	extra=$(src_new "$C_DIR/src0.names" "$(src_names)")
+	leaks=$(src_new "$C_DIR/src0.leaks" "$(src_leaks)")
 	[ -n "$extra" ] && C_PEEK+="side files: $extra; "
 	[ -n "$leaks" ] && C_PEEK+="plaintext in: $leaks; "
 	return 0
@@ -221,18 +230,22 @@ case_check() {
 	else
 		c_fail "one-line diff besides lastmodified/mac" "${why:-$(head -c 300 "$C_DIR/diff")}"
 	fi
-	# 5. No plaintext and no side file in the backing dir.
-	leaks=$(grep -rlF -f "$REPO_SECRETS" "$SRC" 2>/dev/null | sed "s|^$SRC/||" | tr '\n' ' ')
+	# 5. No plaintext and no side file reached the backing dir in this case
+	# (what earlier cases left is reported by the final checks).
+	local now
+	now=$(src_leaks)
+	leaks=$(src_new "$C_DIR/src0.leaks" "$now")
+	grep -qxF "$C_REL" <<<"$now" && [[ " $leaks" != *" $C_REL "* ]] && leaks+="$C_REL (already before) "
 	if [ -z "$leaks" ]; then
-		c_ok "no plaintext secret under the backing dir"
+		c_ok "no plaintext secret reached the backing dir"
 	else
-		c_fail "no plaintext secret under the backing dir" "found in: $leaks"
+		c_fail "no plaintext secret reached the backing dir" "found in: $leaks"
 	fi
-	extra=$(src_extra_names)
+	extra=$(src_new "$C_DIR/src0.names" "$(src_names)")
 	if [ -z "$extra" ]; then
-		c_ok "no side file in the backing dir"
+		c_ok "no side file reached the backing dir"
 	else
-		c_fail "no side file in the backing dir" "new names: $extra"
+		c_fail "no side file reached the backing dir" "new names: $extra"
 	fi
 	if [ "$C_PEEKED" = 1 ]; then
 		if [ -z "$C_PEEK" ]; then
@@ -286,8 +299,9 @@ case_log() {
 		if [ -n "${EDITORS_LOG_DIR:-}" ]; then
 			mkdir -p "$EDITORS_LOG_DIR" && cp "$C_DIR/mount.log" "$EDITORS_LOG_DIR/${C_NAME// /_}.log"
 		fi
-		echo "# $C_NAME: daemon log of the case (last 60 of $(wc -l <"$C_DIR/mount.log") lines):"
-		tail -n 60 "$C_DIR/mount.log" | sed 's/^/#   /'
+		"$ED_PY" "$TOOLS/fuse_log_ops.py" <"$C_DIR/mount.log" >"$C_DIR/mount.ops" 2>/dev/null
+		echo "# $C_NAME: the daemon's requests (last 80 of $(wc -l <"$C_DIR/mount.ops"), noise left out):"
+		tail -n 80 "$C_DIR/mount.ops" | sed 's/^/#   /'
 	fi
 }
 
@@ -399,8 +413,15 @@ done
 bad_yaml() {
 	local bad="{broken: ["
 	case_begin vim-invalid-yaml yaml change || { case_end; return; }
-	if vim_bad_yaml_open "$C_VIEW" "$C_OLD" "$bad" && ed_wait_screen "E667|Fsync failed" "E667"; then
-		c_ok "vim reports the failed fsync (E667)"
+	local scr
+	if vim_bad_yaml_open "$C_VIEW" "$C_OLD" "$bad" &&
+		ed_wait_screen "E[0-9]+:|Fsync failed|written" "the result of :w"; then
+		scr=$(ed_screen)
+		if [[ $scr =~ E667|Fsync\ failed ]]; then
+			c_ok "vim reports the failed fsync (E667)"
+		else
+			c_fail "vim reports the failed fsync (E667)" "vim shows instead: $scr"
+		fi
 	else
 		c_fail "vim reports the failed fsync (E667)" "$ED_ERR"
 	fi
@@ -432,5 +453,20 @@ fi
 age_check_all
 if [ "$MODE" = mount ]; then
 	unmount_sopsfs "$VIEW" || fail "editors: unmount" "the daemon did not exit"
+fi
+# What the whole matrix left in the backing dir (after the unmount).
+if [ -n "$SRC" ]; then
+	leaks=$(src_leaks | tr '\n' ' ')
+	if [ -z "$leaks" ]; then
+		ok "editors: no plaintext secret under the backing dir at the end"
+	else
+		fail "editors: no plaintext secret under the backing dir at the end" "found in: $leaks"
+	fi
+	extra=$(src_new "$TMP/src.names" "$(src_names)")
+	if [ -z "$extra" ]; then
+		ok "editors: no side file left in the backing dir at the end"
+	else
+		fail "editors: no side file left in the backing dir at the end" "new names: $extra"
+	fi
 fi
 echo "# editors: $CASE_NO cases in $((SECONDS - START))s"

@@ -23,7 +23,11 @@ def main(argv):
         print("atomic_save: the value to change occurs %d times" % text.count(old), file=sys.stderr)
         return 1
     directory = os.path.dirname(os.path.abspath(target))
-    tmp = tempfile.NamedTemporaryFile(dir=directory, delete=False)
+    try:
+        tmp = tempfile.NamedTemporaryFile(dir=directory, delete=False)
+    except OSError as e:
+        print("atomic_save: creating the temp file: %s" % e, file=sys.stderr)
+        return 1
     try:
         tmp.write(text.replace(old, new))
         tmp.flush()
@@ -31,17 +35,21 @@ def main(argv):
         tmp.close()
         os.replace(tmp.name, target)
     except OSError as e:
-        print("atomic_save: %s" % e, file=sys.stderr)
+        print("atomic_save: writing %s or renaming it: %s" % (tmp.name, e), file=sys.stderr)
         try:
             os.unlink(tmp.name)
         except OSError:
             pass
         return 1
-    dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+        dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError as e:
+        print("atomic_save: fsync of the directory: %s" % e, file=sys.stderr)
+        return 1
     return 0
 
 

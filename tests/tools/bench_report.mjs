@@ -77,12 +77,14 @@ L.push("# sopsfs benchmarks", "",
 	"Only the last section is written by hand (the generator keeps it)._", "");
 L.push("| | |", "|---|---|",
 	`| Machine | ${meta.machine}, ${meta.cores} cores, ${meta.ram} RAM, ${meta.kernel}, ${meta.fs} |`,
-	`| Commit | \`${meta.commit}\` |`,
+	`| Commit | \`${meta.commit}\` (${meta.binary}) |`,
 	`| Date | ${meta.date} (run took ${Math.round(meta.duration_s / 60 * 10) / 10} min) |`,
 	`| Load average | ${meta.load_start} at the start, ${meta.load_end} at the end (other jobs on the machine add noise) |`,
 	`| Tools | ${meta.tools} |`,
-	`| Runs | median of ${meta.runs === meta.min_runs ? meta.runs : `${meta.min_runs}–${meta.runs}`} hyperfine runs after ${meta.warmup} warm-up run(s); ` +
-	`cold reads: median of up to ${meta.cold_runs} fresh mounts (3 at N ≥ 10,000); saves: ${meta.save_runs} runs${meta.quick === "1" ? "; **BENCH_QUICK smoke run: one run each, not a measurement**" : ""} |`,
+	meta.quick === "1" ? "| Runs | **BENCH_QUICK smoke run: one timed run of everything (no hyperfine), not a measurement** |" :
+	`| Runs | median of ${meta.runs === meta.min_runs ? meta.runs : `${meta.min_runs}–${meta.runs}`} hyperfine runs after ${meta.warmup} warm-up run; ` +
+	`cold reads: median of ${meta.cold_runs} fresh mounts (3 at N ≥ 10,000); saves: ${meta.save_runs} runs; ` +
+	`per-file scripts: 3–${meta.runs} runs, none at N ≥ 10,000 unless BENCH_LOOPS_ALL=1 |`,
 	`| Page cache | ${meta.drop_caches === "yes" ? "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run of every system and before every run of the per-file scripts" : "**not** dropped (not root, or BENCH_DROP_CACHES=0): cold figures read from a warm page cache"} |`,
 	`| sopsfs options | ${meta.sopsfs_opts ? "`-o " + meta.sopsfs_opts + "`" : "defaults"}; bindfs with its defaults |`, "");
 

@@ -329,6 +329,85 @@ static void edit_ops_views(void)
 	}
 }
 
+/* The error vectors: the message we give is sops' (the codec adds
+ * "Error unmarshalling file: " and maps the exit code). */
+static void expect_vector_error(const char *rel, const char *err_rel)
+{
+	size_t lt, le;
+	char *t = vec(rel, &lt), *e = vec(err_rel, &le), *msg;
+	struct sops_err err = { 0, "" };
+	struct sdoc *d = sdoc_parse(&yaml_store, t, lt, PARSE_PLAIN, &err);
+
+	CHECKF(d == NULL, "%s parsed", rel);
+	CHECK(err.code == EX_COULD_NOT_READ);
+	msg = strchr(e, '\n') + 1;                 /* line 1: exit code */
+	if (strncmp(msg, "Error unmarshalling file: ", 26) == 0)
+		msg += 26;
+	while (le > 0 && e[le - 1] == '\n')
+		e[--le] = '\0';
+	CHECK_STR(err.msg, msg);
+	free(t);
+	free(e);
+}
+
+/* Values and keys sops refuses when it walks the tree (exit 23): the
+ * store gives the Go type and text the codec needs for the message. */
+static void expect_walk_error(const char *rel, const char *type, const char *key_text)
+{
+	size_t lt;
+	char *t = vec(rel, &lt);
+	struct sdoc *d = parse(t, lt, PARSE_PLAIN);
+	const struct node *n = d->branches[0]->kids[0];
+
+	if (strcmp(type, "uint64") == 0) {
+		CHECK(n->val.type == VT_INVALID);
+		CHECK_STR(n->val.s, "uint64");
+	} else {
+		CHECK_STR(n->keytype, type);
+		CHECKF(n->keylen == strlen(key_text) && memcmp(n->key, key_text, n->keylen) == 0,
+		       "key %.*s", (int)n->keylen, n->key);
+	}
+	sdoc_free(d);
+	free(t);
+}
+
+static void error_vectors(void)
+{
+	size_t l;
+	char *t;
+	struct sdoc *d;
+
+	expect_vector_error("errors/enc_duplicate_key.in.yaml", "errors/enc_duplicate_key.err.txt");
+	expect_vector_error("errors/enc_top_level_list.in.yaml", "errors/enc_top_level_list.err.txt");
+	expect_vector_error("errors/duplicate_sops_yaml.enc.yaml", "errors/duplicate_sops_yaml.err.txt");
+	expect_walk_error("errors/enc_int_key.in.yaml", "int", "%!s(int=1)");
+	expect_walk_error("errors/enc_bool_key.in.yaml", "bool", "%!s(bool=true)");
+	expect_walk_error("errors/enc_time_key.in.yaml", "time.Time", "2024-01-01 00:00:00 +0000 UTC");
+	expect_walk_error("errors/enc_uint64.in.yaml", "uint64", NULL);
+	/* a top-level sops key lands in meta so the codec can refuse it */
+	t = vec("errors/enc_sops_key.in.yaml", &l);
+	d = parse(t, l, PARSE_PLAIN);
+	CHECK(d->meta != NULL && d->meta_bad && d->branches[0]->nkids == 1);
+	sdoc_free(d);
+	free(t);
+	t = vec("errors/sops_not_mapping.enc.yaml", &l);
+	d = parse(t, l, PARSE_ENCRYPTED);
+	CHECK(d->meta != NULL && d->meta_bad);
+	sdoc_free(d);
+	free(t);
+	t = vec("errors/no_metadata.enc.yaml", &l);
+	d = parse(t, l, PARSE_ENCRYPTED);
+	CHECK(d->meta == NULL);
+	sdoc_free(d);
+	free(t);
+	/* an empty file has no documents */
+	t = vec("errors/enc_empty_yaml.in.yaml", &l);
+	d = parse(t, l, PARSE_PLAIN);
+	CHECK(l == 0 && d->nbranches == 0);
+	sdoc_free(d);
+	free(t);
+}
+
 int main(void)
 {
 	RUN(yaml_scalars_strings);
@@ -356,5 +435,6 @@ int main(void)
 	RUN(groups_two_recipients);
 	RUN(errors_base);
 	RUN(edit_ops_views);
+	RUN(error_vectors);
 	return CHECK_DONE();
 }

@@ -221,11 +221,11 @@ emacs_quit() {
 
 # ed_run CMD...: run a tool with a timeout; its stderr goes into ED_ERR.
 ed_run() {
+	local rc=0
 	ED_ERR=
-	if timeout -k 2 "$ED_TIMEOUT" "$@" >"$ED_DIR/out" 2>"$ED_DIR/err"; then
-		return 0
-	fi
-	ED_ERR="$1 failed (status $?): $(head -c 400 "$ED_DIR/err" | tr '\n' '|')"
+	timeout -k 2 "$ED_TIMEOUT" "$@" >"$ED_DIR/out" 2>"$ED_DIR/err" || rc=$?
+	[ "$rc" = 0 ] && return 0
+	ED_ERR="$(basename "$1") failed (status $rc): $(head -c 400 "$ED_DIR/err" | tr '\n' '|')"
 	return 1
 }
 
