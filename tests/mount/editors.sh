@@ -59,6 +59,14 @@ export LC_ALL=C
 
 # --- the repository and the view --------------------------------------------
 
+# The names under SRC (.git left out) and the files under SRC (.git
+# included) holding a plaintext secret, sorted, one a line.
+src_names() { (cd "$SRC" && find . -path ./.git -prune -o -print | sed 's|^\./||' | sort); }
+src_leaks() { (cd "$SRC" && grep -rlF -f "$REPO_SECRETS" . 2>/dev/null | sed 's|^\./||' | sort); }
+
+# src_new LIST_AT_START CURRENT...: the lines of CURRENT not in the list, on one line.
+src_new() { comm -13 "$1" <(printf '%s\n' "$2" | sed '/^$/d') | tr '\n' ' '; }
+
 build_src() {
 	SRC=$TMP/src
 	repo_plaintexts "$TMP/plain"
@@ -143,7 +151,7 @@ case_begin() {
 		return 1
 	fi
 	if [ -n "$SRC" ]; then
-		cp "$C_SRC" "$C_DIR/before.enc"
+		cp "$C_SRC" "$C_DIR/before.enc" 2>/dev/null
 		src_names >"$C_DIR/src0.names"
 		src_leaks >"$C_DIR/src0.leaks"
 	fi
@@ -166,14 +174,6 @@ case_begin() {
 		return 1
 	fi
 }
-
-# The names under SRC (.git left out) and the files under SRC (.git
-# included) holding a plaintext secret, sorted, one a line.
-src_names() { (cd "$SRC" && find . -path ./.git -prune -o -print | sed 's|^\./||' | sort); }
-src_leaks() { (cd "$SRC" && grep -rlF -f "$REPO_SECRETS" . 2>/dev/null | sed 's|^\./||' | sort); }
-
-# src_new LIST_AT_START CURRENT...: the lines of CURRENT not in the list, on one line.
-src_new() { comm -13 "$1" <(printf '%s\n' "$2" | sed '/^$/d') | tr '\n' ' '; }
 
 # While an interactive editor is open (ED_PEEK_FN): what reached SRC so far
 # in this case.
@@ -213,7 +213,7 @@ case_check() {
 	case $C_FMT in yaml|json) type=$C_FMT ;; dotenv) type=env ;; *) type= ;; esac
 	if [ -n "$type" ] && [ -d "$NPM/node_modules/sops-age" ]; then
 		mkdir -p "$TMP/age"
-		cp "$C_SRC" "$TMP/age/$CASE_NO.enc" && cp "$C_EXPECT" "$TMP/age/$CASE_NO.plain" &&
+		cp "$C_SRC" "$TMP/age/$CASE_NO.enc" 2>/dev/null && cp "$C_EXPECT" "$TMP/age/$CASE_NO.plain" &&
 			printf '%s\t%s\t%s\n' "$CASE_NO" "$type" "$C_NAME" >>"$TMP/age/list"
 	fi
 	# 3. Keys and untouched ciphertext kept; a one-line diff.
@@ -427,6 +427,8 @@ bad_yaml() {
 	fi
 	if cmp -s "$C_DIR/before.enc" "$C_SRC"; then
 		c_ok "backing file byte-identical after the failed save"
+	elif [ ! -e "$C_SRC" ]; then
+		c_fail "backing file byte-identical after the failed save" "it is gone"
 	else
 		c_fail "backing file byte-identical after the failed save" "it changed"
 	fi

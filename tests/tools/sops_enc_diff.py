@@ -108,10 +108,18 @@ def main(argv):
     if fmt not in VOLATILE:
         print("sops_enc_diff: unknown format " + fmt, file=sys.stderr)
         return 2
-    with open(argv[3], "rb") as f:
-        before = f.read()
-    with open(argv[4], "rb") as f:
-        after = f.read()
+    try:
+        with open(argv[3], "rb") as f:
+            before = f.read()
+        with open(argv[4], "rb") as f:
+            after = f.read()
+    except OSError as e:
+        why = "cannot read %s: %s" % (e.filename, e.strerror)
+        if mode == "both":
+            print("keys: %s\nlines: %s" % (why, why))
+            return 0
+        print(why, file=sys.stderr)
+        return 1
     if mode == "both":
         for m in ("keys", "lines"):
             print("%s: %s" % (m, check(m, fmt, kind, before, after) or "ok"))

@@ -6,7 +6,9 @@
 #   mount_sopsfs SRC MNT [opts...]   mount in the background (-f), wait until ready
 #   unmount_sopsfs MNT      unmount and wait for the daemon to exit
 #   MOUNT_PID               pid of the last daemon
-SOPSFS_MOUNT_BIN=${SOPSFS_MOUNT_BIN:-$ROOT/build/sopsfs}
+# The daemon runs under ASan+UBSan by default (leak checks off: libfuse and
+# gpgme keep one-time allocations); unmount_sopsfs reports sanitizer errors.
+SOPSFS_MOUNT_BIN=${SOPSFS_MOUNT_BIN:-$ROOT/build/sopsfs-asan}
 MNT_BASE=$ROOT/build/mnt-test
 mkdir -p "$MNT_BASE"
 
@@ -25,7 +27,7 @@ new_mountpoint() {
 
 mount_sopsfs() {   # src mnt [extra args...]
 	local src=$1 mnt=$2; shift 2
-	"$SOPSFS_MOUNT_BIN" "$src" "$mnt" -f "$@" >"$TMP/mount.log" 2>&1 &
+	ASAN_OPTIONS=detect_leaks=0 "$SOPSFS_MOUNT_BIN" "$src" "$mnt" -f "$@" >"$TMP/mount.log" 2>&1 &
 	MOUNT_PID=$!
 	cleanup_hooks+=("fusermount3 -u -z '$mnt' >/dev/null 2>&1; kill $MOUNT_PID >/dev/null 2>&1; rmdir '$mnt' 2>/dev/null")
 	for _ in $(seq 1 100); do
@@ -40,10 +42,14 @@ mount_sopsfs() {   # src mnt [extra args...]
 }
 
 unmount_sopsfs() {   # mnt
+	local gone=1
 	fusermount3 -u "$1" 2>/dev/null || fusermount3 -u -z "$1" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$MOUNT_PID" 2>/dev/null || return 0
+	for _ in $(seq 1 200); do
+		if ! kill -0 "$MOUNT_PID" 2>/dev/null; then gone=0; break; fi
 		sleep 0.05
 	done
-	return 1
+	if grep -q -E 'ERROR: AddressSanitizer|runtime error:' "$TMP/mount.log" 2>/dev/null; then
+		echo "not ok - daemon sanitizer report: $(grep -m1 -E 'ERROR: AddressSanitizer|runtime error:' "$TMP/mount.log")"
+	fi
+	return $gone
 }
