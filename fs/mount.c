@@ -177,11 +177,15 @@ static void *housekeeping(void *arg)
 {
 	struct sopsfs *fs = arg;
 
-	for (;;) {
-		time_t now = time(NULL);
+	while (!atomic_load(&fs->stopping)) {
+		time_t now;
 		int all = 0;
 
-		sleep(1);
+		for (int i = 0; i < 5 && !atomic_load(&fs->stopping); i++)
+			usleep(100 * 1000);
+		if (atomic_load(&fs->stopping))
+			break;
+		now = time(NULL);
 		if (atomic_exchange(&fs->wipe_requested, 0)) {
 			all = 1;
 			keycache_wipe(fs->keys);
@@ -209,7 +213,6 @@ static int start(struct sopsfs *fs)
 {
 	struct sops_err err;
 	struct sm_stats st;
-	pthread_t th;
 
 	harden();
 	fs->keys = keycache_new(fs->o.key_ttl, fs->o.key_max_ttl);
@@ -224,9 +227,7 @@ static int start(struct sopsfs *fs)
 		sopsfs_log("warning: mlock failed (RLIMIT_MEMLOCK too low?): keys and plaintext "
 			   "may be swapped out");
 	signal(SIGUSR1, on_usr1);
-	if (pthread_create(&th, NULL, housekeeping, fs) == 0)
-		pthread_detach(th);
-	return 0;
+	return pthread_create(&fs->housekeeper, NULL, housekeeping, fs) == 0 ? 0 : -1;
 }
 
 int sopsfs_mount_main(int argc, char **argv)
@@ -268,6 +269,8 @@ int sopsfs_mount_main(int argc, char **argv)
 	rc = fuse_loop_mt(fs.fuse, lc);
 	fuse_loop_cfg_destroy(lc);
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
+	atomic_store(&fs.stopping, 1);
+	pthread_join(fs.housekeeper, NULL);
 	fuse_unmount(fs.fuse);
 	WRLOCK(&fs);
 	ent_flush_pending(&fs, 0);     /* new files are never lost at unmount */

@@ -404,6 +404,21 @@ static int rename_plain_onto_sops(struct sopsfs *fs, const char *from, const cha
 	return rc;
 }
 
+/* A new ordinary file not written through yet is written now (link and
+ * rename-exchange need it in SRC). Namespace write lock held. */
+static void settle_pending(struct sopsfs *fs, const char *path)
+{
+	struct ent *e = ent_find(fs, path);
+
+	if (e != NULL && e->pending && e->virt && e->writers == 0) {
+		pthread_mutex_lock(&e->mu);
+		e->flush_at = 0;
+		pthread_mutex_unlock(&e->mu);
+		ent_flush_pending(fs, 1);
+	}
+	ent_put(fs, e);
+}
+
 static int rename_backing(struct sopsfs *fs, const char *from, const char *to, unsigned flags)
 {
 	const char *n1, *n2;
@@ -452,6 +467,10 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	if (names_in_git(from) || names_in_git(to))
 		return -EROFS;
 	WRLOCK(fs);
+	if (flags & RENAME_EXCHANGE) {
+		settle_pending(fs, from);
+		settle_pending(fs, to);
+	}
 	rc = resolve(fs, from, &rf);
 	if (rc == 0)
 		rc = resolve(fs, to, &rt);
@@ -506,6 +525,7 @@ static int op_link(const char *from, const char *to)
 	if (names_in_git(to) && !names_in_git(from))
 		return -EROFS;
 	WRLOCK(fs);
+	settle_pending(fs, from);
 	rc = resolve(fs, from, &r);
 	if (rc == 0 && r.kind != R_BACKING)
 		rc = r.kind == R_NONE ? -ENOENT : -EPERM;

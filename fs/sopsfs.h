@@ -47,6 +47,8 @@ struct sopsfs {
 	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
 	atomic_ulong decrypts;     /* files decrypted */
 	atomic_int wipe_requested; /* SIGUSR1 */
+	atomic_int stopping;       /* unmounting: housekeeping ends */
+	pthread_t housekeeper;
 	int mlock_warned;
 };
 

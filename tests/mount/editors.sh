@@ -210,7 +210,7 @@ case_check() {
 	fi
 	[ -z "$SRC" ] && return 0
 	# 2. The independent decoder agrees (queued: see age_check_all).
-	case $C_FMT in yaml|json) type=$C_FMT ;; dotenv) type=env ;; *) type= ;; esac
+	case $C_FMT in yaml|json) type=$C_FMT ;; dotenv) type="env" ;; *) type= ;; esac
 	if [ -n "$type" ] && [ -d "$NPM/node_modules/sops-age" ]; then
 		mkdir -p "$TMP/age"
 		cp "$C_SRC" "$TMP/age/$CASE_NO.enc" 2>/dev/null && cp "$C_EXPECT" "$TMP/age/$CASE_NO.plain" &&
@@ -305,7 +305,20 @@ case_log() {
 	fi
 }
 
+# over_budget NAME: true (after a failure line) when case NAME must not run:
+# the matrix ran over its time budget, or the daemon died (reported once,
+# with the end of its log).
+DAEMON_DEAD=0
 over_budget() {
+	if [ "$MODE" = mount ] && ! kill -0 "$MOUNT_PID" 2>/dev/null; then
+		if [ "$DAEMON_DEAD" = 0 ]; then
+			DAEMON_DEAD=1
+			fail "editors: the daemon is alive before $1" "it exited; the remaining cases are not run"
+			echo "# the end of the daemon's log:"
+			tail -n 40 "$TMP/mount.log" | sed 's/^/#   /'
+		fi
+		return 0
+	fi
 	if [ $((SECONDS - START)) -ge "$BUDGET" ]; then
 		fail "editors: $1" "skipped: the matrix ran over its ${BUDGET}s budget"
 		return 0
@@ -453,7 +466,7 @@ elif [ "$MODE" != mount ]; then
 fi
 
 age_check_all
-if [ "$MODE" = mount ]; then
+if [ "$MODE" = mount ] && [ "$DAEMON_DEAD" = 0 ]; then
 	unmount_sopsfs "$VIEW" || fail "editors: unmount" "the daemon did not exit"
 fi
 # What the whole matrix left in the backing dir (after the unmount).

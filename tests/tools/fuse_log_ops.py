@@ -3,7 +3,7 @@
 (`-d`: "unique: N, opcode: X ...", the operation line, "   unique: N, success")
 into one line a request, like shared/docs/editor-traces/*.ops:
     RENAME     rename /a /b                                  -> ok
-Lines the daemon logs itself ("sopsfs: ...") are kept as they are.
+Lines the daemon logs itself ("sopsfs: ...") and sanitizer reports are kept.
 Noise (GETATTR, READDIR, OPENDIR, RELEASEDIR, STATFS, IOCTL, FORGET, READ,
 ACCESS, negative LOOKUPs) is left out unless --all.
 
@@ -39,7 +39,7 @@ def main(argv):
                 continue
             print("%-10s %-60s -> %s" % (op, d.replace("NODEID", "").strip(), result))
             continue
-        if line.startswith("sopsfs"):
+        if re.match(r"(sopsfs|==[0-9]+==|SUMMARY: )", line) or "runtime error:" in line:
             print(line)
             continue
         if current is None:
