@@ -70,6 +70,20 @@ struct ident *commit_rule_ident(struct sopsfs *fs, const char *path)
 	return ident_from_rule(rule, cfg, path, &err);
 }
 
+/* Does SRC hold exactly these bytes at path? */
+static int backing_holds(struct sopsfs *fs, const char *path, const char *text, size_t len)
+{
+	char *have = NULL;
+	size_t n = 0;
+	int same;
+
+	if (backing_read_all(&fs->b, path, len + 1, &have, &n) != 0)
+		return 0;
+	same = n == len && memcmp(have, text, len) == 0;
+	free(have);
+	return same;
+}
+
 /* Has SRC changed under the draft since it started? */
 static int conflict(struct sopsfs *fs, struct ent *e, struct sops_err *err)
 {
@@ -159,6 +173,7 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 	e->virt = 0;
 	e->scratch = 0;
 	e->whiteout = 0;
+	e->commit_failed = 0;
 	e->err[0] = '\0';
 	ident_unref(e->tomb);
 	e->tomb = NULL;
@@ -186,16 +201,26 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 		return -EIO;
 	if (conflict(fs, e, &err) != 0 || encrypt_draft(fs, e, &out, &newf, &err) != 0) {
 		ent_set_error(e, err.msg);
+		e->commit_failed = 1;
 		buf_free(&out);
 		return -EIO;
 	}
 	if (newf == NULL && out.len == 0) {
-		/* unchanged plaintext: nothing to write */
-		after_commit(fs, e, NULL);
-		return 0;
+		/* the plaintext is the identity's own: SRC needs exactly its file */
+		const struct sops_file *sf = e->id->sf;
+
+		if (backing_holds(fs, e->path, sf->text, sf->len)) {
+			after_commit(fs, e, NULL);
+			return 0;
+		}
+		if (buf_add(&out, sf->text, sf->len) != 0) {
+			ent_set_error(e, "out of memory");
+			return -EIO;
+		}
 	}
 	if (write_backing(fs, e->path, out.data, out.len, mode, &err) != 0) {
 		ent_set_error(e, err.msg);
+		e->commit_failed = 1;
 		sops_file_free(newf);
 		buf_free(&out);
 		return -EIO;

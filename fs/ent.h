@@ -81,6 +81,8 @@ struct ent {
 				       through (temp-then-rename saves of secrets
 				       never put plaintext in SRC) */
 	time_t flush_at;
+	unsigned commit_failed : 1; /* the last commit failed and nothing was
+				       written since: the error was reported */
 	int writers;                /* open handles that may write */
 };
 

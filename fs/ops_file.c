@@ -52,6 +52,7 @@ static int set_size(struct ent *e, size_t n)
 	}
 	clock_gettime(CLOCK_REALTIME, &e->mtime);
 	e->ctime = e->mtime;
+	e->commit_failed = 0;
 	return 0;
 }
 
@@ -346,6 +347,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	clock_gettime(CLOCK_REALTIME, &e->mtime);
 	e->ctime = e->mtime;
 	e->dirty = 1;
+	e->commit_failed = 0;
 	pthread_mutex_unlock(&e->mu);
 	return (int)size;
 }
@@ -426,7 +428,9 @@ static int commit_handle(struct sopsfs *fs, struct handle *h)
 {
 	int rc = 0;
 
-	if (h->e == NULL || !h->e->dirty || h->e->scratch || h->e->pending)
+	/* a failed commit is reported once (vim shows E667 for the fsync,
+	 * then restores its backup); it is retried after the next write */
+	if (h->e == NULL || !h->e->dirty || h->e->scratch || h->e->pending || h->e->commit_failed)
 		return 0;
 	WRLOCK(fs);
 	pthread_mutex_lock(&h->e->mu);

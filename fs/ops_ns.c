@@ -167,9 +167,8 @@ static int op_unlink(const char *path)
 	if (rc == 0 && r.kind == R_NONE) {
 		rc = -ENOENT;
 	} else if (rc == 0 && r.kind == R_VIRT) {
-		if (r.e->whiteout)
-			rc = unlink_backing(fs, path);   /* the hidden old version goes too */
-		r.e->whiteout = 0;
+		/* A hidden old version (whiteout) stays in SRC: editors unlink
+		 * their failed new file before renaming the backup back. */
 		drop_virt(fs, r.e);
 	} else if (rc == 0) {
 		if (is_sops_backing(fs, path, &r))
