@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DOTENV_BAD_LINE_MAX 40   /* bytes of a bad line quoted in the error */
 
 struct dotenv_line {
 	size_t start, next;      /* the line, and where the next one starts */
@@ -49,12 +48,16 @@ static int set_value(struct sdoc *doc, struct node *n, const char *s, size_t len
 	return tvalue_set(doc, &n->val, VT_STR, tmp->len ? (char *)tmp->data : "", tmp->len);
 }
 
-static int bad_line(const char *s, size_t len, struct sops_err *err)
+/* sops quotes the whole line; a line without '=' may be a pasted secret,
+ * so we name its number only. */
+static int bad_line(const char *text, const char *s, struct sops_err *err)
 {
-	size_t n = len < DOTENV_BAD_LINE_MAX ? len : DOTENV_BAD_LINE_MAX;
+	size_t line = 1;
 
-	return err_set(err, EX_COULD_NOT_READ, "invalid dotenv input line: %.*s%s", (int)n, s,
-		       n < len ? "..." : "");
+	for (const char *p = text; p < s; p++)
+		line += *p == '\n';
+	return err_set(err, EX_COULD_NOT_READ, "invalid dotenv input line: line %zu has no "
+		       "'=' (its content is not shown)", line);
 }
 
 struct dparse {
@@ -109,7 +112,7 @@ static int parse_line(struct dparse *p, size_t ls, size_t le, size_t next, int l
 		n->start = ls + 1;
 	} else {
 		if ((eq = memchr(t + ls, '=', le - ls)) == NULL)
-			return bad_line(t + ls, le - ls, p->err);
+			return bad_line(t, t + ls, p->err);
 		if ((n = node_new(p->doc, NK_SCALAR)) == NULL ||
 		    (n->key = pool_strndup(p->doc->pool, t + ls, (size_t)(eq - t) - ls)) == NULL ||
 		    set_value(p->doc, n, eq + 1, (size_t)(t + le - eq - 1), &p->tmp) != 0)

@@ -43,11 +43,14 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 
 int ini_bad_line(struct iparse *p, const char *what, const struct iline *l, size_t from)
 {
-	size_t n = l->end - from;
+	size_t line = 1;
 
-	return err_set(p->err, EX_COULD_NOT_READ, "%s: %.*s%s", what,
-		       (int)(n < INI_QUOTE_MAX ? n : INI_QUOTE_MAX), p->t + from,
-		       n > INI_QUOTE_MAX ? "..." : "");
+	/* the line itself is not quoted: it may hold a secret */
+	for (size_t i = 0; i < from; i++)
+		line += p->t[i] == '\n';
+	(void)l;
+	return err_set(p->err, EX_COULD_NOT_READ, "%s: line %zu (its content is not shown)",
+		       what, line);
 }
 
 int ini_read_line(struct iparse *p, struct iline *l)

@@ -8,7 +8,6 @@
 #include "ini_doc.h"
 #include "flatten.h"
 
-#define INI_QUOTE_MAX 40        /* bytes of a bad line quoted in errors */
 
 struct iline {
 	size_t start, end, next;   /* end excludes the LF, next follows it */
