@@ -174,7 +174,7 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 	e->scratch = 0;
 	e->whiteout = 0;
 	e->commit_failed = 0;
-	e->err[0] = '\0';
+	ent_clear_error(e);
 	ident_unref(e->tomb);
 	e->tomb = NULL;
 }

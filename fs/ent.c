@@ -30,6 +30,7 @@ struct etable *etable_new(void)
 
 static void ent_destroy(struct ent *e)
 {
+	free(e->err);
 	sm_free(e->view);
 	buf_free(&e->content);
 	ident_unref(e->id);

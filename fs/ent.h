@@ -64,7 +64,7 @@ struct ent {
 	uint8_t *view;              /* plaintext view (sm_alloc) or NULL */
 	size_t view_len;
 	time_t view_loaded, view_used;
-	char err[SOPS_ERR_MSG_MAX]; /* why it cannot be decrypted / committed */
+	char *err;                  /* why it cannot be decrypted / committed (heap) */
 
 	/* writing */
 	struct ident *id;           /* identity to commit with */
@@ -120,8 +120,10 @@ int ent_set_view(struct sopsfs *fs, struct ent *e, const void *p, size_t n);
 void ent_drop_view(struct sopsfs *fs, struct ent *e);
 /* Load the identity of the SOPS file at e's path (e->mu held). 0 or -EIO. */
 int ent_load_ident(struct sopsfs *fs, struct ent *e);
-/* Remember why e failed (xattr user.sopsfs.error) and log it once. */
+/* Remember why e failed (xattr user.sopsfs.error) and log it once;
+ * ent_clear_error forgets it. */
 void ent_set_error(struct ent *e, const char *why);
+void ent_clear_error(struct ent *e);
 /* The bytes a reader sees (draft if any, else view). */
 const uint8_t *ent_data(const struct ent *e, size_t *len);
 /* Expire views idle for key_ttl or older than key_max_ttl (all: every

@@ -63,15 +63,18 @@ static int open_any(struct sopsfs *fs, const char *path, const char *text, size_
 
 void ent_set_error(struct ent *e, const char *why)
 {
-	size_t n = strlen(why);
-
 	/* one log line (the first line of sops' message) per change of reason */
-	if (strncmp(e->err, why, sizeof(e->err) - 1) != 0)
-		sopsfs_log("%s: %.*s", e->path, (int)strcspn(why, "\n"), why);
-	if (n >= sizeof(e->err))
-		n = sizeof(e->err) - 1;
-	memcpy(e->err, why, n);
-	e->err[n] = '\0';
+	if (e->err != NULL && strcmp(e->err, why) == 0)
+		return;
+	sopsfs_log("%s: %.*s", e->path, (int)strcspn(why, "\n"), why);
+	free(e->err);
+	e->err = strdup(why);
+}
+
+void ent_clear_error(struct ent *e)
+{
+	free(e->err);
+	e->err = NULL;
 }
 
 void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
@@ -100,7 +103,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		atomic_fetch_add(&fs->decrypts, 1);
 		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {
 			e->kind = VF_SOPS;
-			e->err[0] = '\0';
+			ent_clear_error(e);
 		} else {
 			e->kind = VF_ERROR;
 			ent_set_error(e, "out of memory");

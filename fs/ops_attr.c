@@ -381,7 +381,7 @@ static int sopsfs_xattr(const char *path, const char *name, char *out, size_t si
 	*rc = -ENODATA;
 	if (e != NULL) {
 		pthread_mutex_lock(&e->mu);
-		if (e->err[0] != '\0')
+		if (e->err != NULL)
 			*rc = reply(e->err, strlen(e->err), out, size);
 		pthread_mutex_unlock(&e->mu);
 		ent_put(fs, e);

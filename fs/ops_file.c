@@ -213,7 +213,7 @@ static struct ent *new_virt(struct sopsfs *fs, const char *path, mode_t mode, in
 		e->has_base = 0;
 	ident_unref(e->id);
 	e->id = id;
-	e->err[0] = '\0';
+	ent_clear_error(e);
 	pthread_mutex_unlock(&e->mu);
 	return e;
 }
@@ -504,7 +504,7 @@ int ops_drop_draft(const char *path)
 		if (e->has_draft && !e->virt && e->writers == 0) {
 			e->has_draft = 0;
 			e->dirty = 0;
-			e->err[0] = '\0';
+			ent_clear_error(e);
 			e->kind = VF_UNKNOWN;
 			buf_free(&e->content);
 			rc = 0;
