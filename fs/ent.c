@@ -14,8 +14,11 @@
 
 struct etable {
 	pthread_mutex_t mu;
+	char **wiped;                        /* paths whose views a sweep dropped */
+	size_t nwiped, capwiped;
 	struct ent *buckets[NBUCKETS];
 	struct ent *lru_head, *lru_tail;     /* most recent first */
+	struct ent *ov_head;                 /* overlay entries */
 	size_t view_bytes;
 };
 
@@ -52,6 +55,9 @@ void etable_free(struct etable *t)
 			ent_destroy(e);
 		}
 	}
+	for (size_t i = 0; i < t->nwiped; i++)
+		free(t->wiped[i]);
+	free(t->wiped);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
@@ -108,6 +114,36 @@ static void lru_front(struct etable *t, struct ent *e)
 	t->lru_head = e;
 	if (t->lru_tail == NULL)
 		t->lru_tail = e;
+}
+
+static void ov_unlink(struct etable *t, struct ent *e)
+{
+	if (!e->in_ov)
+		return;
+	if (e->ov_prev)
+		e->ov_prev->ov_next = e->ov_next;
+	else
+		t->ov_head = e->ov_next;
+	if (e->ov_next)
+		e->ov_next->ov_prev = e->ov_prev;
+	e->ov_prev = e->ov_next = NULL;
+	e->in_ov = 0;
+}
+
+void ent_overlay(struct sopsfs *fs, struct ent *e)
+{
+	struct etable *t = fs->ents;
+
+	pthread_mutex_lock(&t->mu);
+	if (!e->in_ov) {
+		e->ov_prev = NULL;
+		e->ov_next = t->ov_head;
+		if (t->ov_head)
+			t->ov_head->ov_prev = e;
+		t->ov_head = e;
+		e->in_ov = 1;
+	}
+	pthread_mutex_unlock(&t->mu);
 }
 
 struct ent *ent_ref(struct ent *e)
@@ -168,6 +204,7 @@ void ent_put(struct sopsfs *fs, struct ent *e)
 		}
 		if (e->in_table)
 			unhash(fs->ents, e);
+		ov_unlink(fs->ents, e);
 	}
 	pthread_mutex_unlock(&fs->ents->mu);
 	if (last)
@@ -219,14 +256,14 @@ void ent_foreach_child(struct sopsfs *fs, const char *dir,
 	size_t dl = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
 
 	pthread_mutex_lock(&fs->ents->mu);
-	for (size_t i = 0; i < NBUCKETS; i++)
-		for (struct ent *e = fs->ents->buckets[i]; e != NULL; e = e->hnext) {
-			const char *p = e->path;
+	for (struct ent *e = fs->ents->ov_head; e != NULL; e = e->ov_next) {
+		const char *p = e->path;
 
-			if (strncmp(p, dir, dl) != 0 || p[dl] != '/' || strchr(p + dl + 1, '/'))
-				continue;
-			fn(arg, e, p + dl + 1);
-		}
+		if (!e->in_table || strncmp(p, dir, dl) != 0 || p[dl] != '/' ||
+		    strchr(p + dl + 1, '/'))
+			continue;
+		fn(arg, e, p + dl + 1);
+	}
 	pthread_mutex_unlock(&fs->ents->mu);
 }
 
@@ -263,6 +300,7 @@ int ent_set_view(struct sopsfs *fs, struct ent *e, const void *p, size_t n)
 		return -1;
 	memcpy(v, p, n);
 	ent_drop_view(fs, e);
+	e->gen++;
 	pthread_mutex_lock(&fs->ents->mu);
 	e->view = v;
 	e->view_len = n;
@@ -345,6 +383,18 @@ static void sweep_one(struct sopsfs *fs, struct ent *e, time_t now, int all)
 	int old = now - e->view_loaded >= (time_t)fs->o.key_max_ttl;
 
 	if (e->view != NULL && !e->has_draft && e->refs == 1 && (all || idle || old)) {
+		if (t->nwiped == t->capwiped) {
+			size_t nc = t->capwiped ? t->capwiped * 2 : 16;
+			char **nw = realloc(t->wiped, nc * sizeof(*nw));
+
+			if (nw != NULL) {
+				t->wiped = nw;
+				t->capwiped = nc;
+			}
+		}
+		if (t->nwiped < t->capwiped && (t->wiped[t->nwiped] = strdup(e->path)) != NULL)
+			t->nwiped++;
+		e->gen++;
 		t->view_bytes -= e->view_len;
 		lru_unlink(t, e);
 		sm_free(e->view);
@@ -414,6 +464,19 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 		ent_put(fs, e);
 	}
 	buf_free(&list);
+}
+
+char **ent_take_wiped(struct sopsfs *fs, size_t *n)
+{
+	char **w;
+
+	pthread_mutex_lock(&fs->ents->mu);
+	w = fs->ents->wiped;
+	*n = fs->ents->nwiped;
+	fs->ents->wiped = NULL;
+	fs->ents->nwiped = fs->ents->capwiped = 0;
+	pthread_mutex_unlock(&fs->ents->mu);
+	return w;
 }
 
 ino_t ent_new_ino(void)

@@ -39,6 +39,9 @@ struct ent {
 	char *path;
 	struct ent *hnext;
 	struct ent *lru_prev, *lru_next;    /* entries holding a view */
+	struct ent *ov_prev, *ov_next;      /* entries that were ever virt or
+					       whiteout (readdir scans these) */
+	int in_ov;
 	int refs;
 	int in_table;
 	pthread_mutex_t mu;
@@ -64,6 +67,11 @@ struct ent {
 	uint8_t *view;              /* plaintext view (sm_alloc) or NULL */
 	size_t view_len;
 	time_t view_loaded, view_used;
+	/* Kernel page cache of a view: gen changes whenever the bytes a reader
+	 * sees may change; attr_gen is the gen whose size the kernel was last
+	 * told (getattr), page_gen the gen whose pages it may hold. A
+	 * read-only open uses the page cache only when attr_gen == gen. */
+	unsigned long gen, attr_gen, page_gen;
 	char *err;                  /* why it cannot be decrypted / committed (heap) */
 
 	/* writing */
@@ -101,7 +109,9 @@ void ent_put(struct sopsfs *fs, struct ent *e);
 void ent_remove(struct sopsfs *fs, struct ent *e);
 /* Give e the new path (replacing any entry there). */
 int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath);
-/* Call fn for every entry whose parent directory is dir (for readdir). */
+/* Note that e is (or holds) a memory-only file or a whiteout. */
+void ent_overlay(struct sopsfs *fs, struct ent *e);
+/* Call fn for every overlay entry whose parent directory is dir (readdir). */
 void ent_foreach_child(struct sopsfs *fs, const char *dir,
 		       void (*fn)(void *arg, struct ent *e, const char *name), void *arg);
 /* Call fn for every entry (housekeeping). */
@@ -129,6 +139,9 @@ const uint8_t *ent_data(const struct ent *e, size_t *len);
 /* Expire views idle for key_ttl or older than key_max_ttl (all: every
  * view), identities of clean entries and old tombstones. */
 void ent_sweep(struct sopsfs *fs, time_t now, int all);
+/* Paths whose view the last sweep wiped (the kernel's cached pages of them
+ * must go too); the caller frees the list with free(). */
+char **ent_take_wiped(struct sopsfs *fs, size_t *n);
 /* Write through pending new files whose grace period is over (now = 0:
  * all of them, at unmount). Namespace write lock held. */
 void ent_flush_pending(struct sopsfs *fs, time_t now);

@@ -173,6 +173,19 @@ static void on_usr1(int sig)
 		atomic_store(&sopsfs_g->wipe_requested, 1);
 }
 
+/* Plaintext pages the kernel cached for wiped views are dropped too. */
+static void drop_kernel_pages(struct sopsfs *fs)
+{
+	size_t n;
+	char **w = ent_take_wiped(fs, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		fuse_invalidate_path(fs->fuse, w[i]);
+		free(w[i]);
+	}
+	free(w);
+}
+
 static void *housekeeping(void *arg)
 {
 	struct sopsfs *fs = arg;
@@ -197,6 +210,7 @@ static void *housekeeping(void *arg)
 		ent_sweep(fs, now, all);
 		ent_flush_pending(fs, now);
 		UNLOCK(fs);
+		drop_kernel_pages(fs);
 	}
 	return NULL;
 }

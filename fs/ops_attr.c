@@ -84,6 +84,7 @@ static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 		st->st_size = (off_t)(e->kind == VF_ERROR && !e->has_draft ? 0 : len);
 		st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
 		st->st_mode = S_IFREG | fs->o.view_mode;
+		e->attr_gen = e->gen;      /* the kernel now knows this size */
 	}
 	pthread_mutex_unlock(&e->mu);
 	ent_put(fs, e);

@@ -53,6 +53,7 @@ static int set_size(struct ent *e, size_t n)
 	clock_gettime(CLOCK_REALTIME, &e->mtime);
 	e->ctime = e->mtime;
 	e->commit_failed = 0;
+	e->gen++;
 	return 0;
 }
 
@@ -73,6 +74,20 @@ static int start_draft(struct sopsfs *fs, struct ent *e)
 	e->draft_base = e->bid;
 	e->has_base = 1;
 	return 0;
+}
+
+/* Readers of an unchanged view use the kernel page cache (warm reads never
+ * reach the daemon); writers, and readers right after a change the kernel
+ * may not know yet (its cached size could be stale), use direct I/O. */
+static void set_cache_mode(struct ent *e, struct fuse_file_info *fi, int writable)
+{
+	if (writable || e->has_draft || e->attr_gen != e->gen) {
+		fi->direct_io = 1;
+		return;
+	}
+	fi->direct_io = 0;
+	fi->keep_cache = e->page_gen == e->gen;
+	e->page_gen = e->gen;
 }
 
 /* Open a backing regular file that is (or may be) a SOPS file. */
@@ -103,7 +118,7 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 				rc = -ENOMEM;
 			} else {
 				fi->fh = (uintptr_t)h;
-				fi->direct_io = 1;
+				set_cache_mode(e, fi, wr);
 				e = NULL;        /* the handle keeps the reference */
 			}
 		}
@@ -193,6 +208,7 @@ static struct ent *new_virt(struct sopsfs *fs, const char *path, mode_t mode, in
 		ident_unref(id);
 		return NULL;
 	}
+	ent_overlay(fs, e);
 	pthread_mutex_lock(&e->mu);
 	e->virt = 1;
 	e->scratch = scratch;
@@ -348,6 +364,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	e->ctime = e->mtime;
 	e->dirty = 1;
 	e->commit_failed = 0;
+	e->gen++;                       /* cached pages of readers are stale */
 	pthread_mutex_unlock(&e->mu);
 	return (int)size;
 }
@@ -504,6 +521,7 @@ int ops_drop_draft(const char *path)
 		if (e->has_draft && !e->virt && e->writers == 0) {
 			e->has_draft = 0;
 			e->dirty = 0;
+			e->gen++;
 			ent_clear_error(e);
 			e->kind = VF_UNKNOWN;
 			buf_free(&e->content);

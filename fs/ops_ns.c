@@ -236,6 +236,8 @@ static int rename_to_scratch(struct sopsfs *fs, const char *from, const char *to
 			len = n;
 		}
 		if (rc == 0) {
+			ent_overlay(fs, dst);
+			ent_overlay(fs, src);
 			pthread_mutex_lock(&dst->mu);
 			dst->virt = 1;
 			dst->scratch = 1;
@@ -288,6 +290,7 @@ static int commit_bytes_to(struct sopsfs *fs, const char *to, struct res *rt, st
 		ident_unref(id);
 		return -ENOMEM;
 	}
+	ent_overlay(fs, dst);
 	pthread_mutex_lock(&dst->mu);
 	if (!dst->whiteout && rt->kind == R_BACKING) {
 		if (dst->kind == VF_UNKNOWN)
@@ -483,6 +486,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		rc = -EINVAL;
 	else if (rc == 0 && rf.kind == R_VIRT && names_is_scratch(to)) {
 		rc = ent_rename(fs, rf.e, to);
+		ent_overlay(fs, rf.e);
 		rf.e->scratch = 1;
 		rf.e->pending = 0;
 		if (rt.kind == R_BACKING)
@@ -559,6 +563,7 @@ static int op_symlink(const char *target, const char *path)
 
 		rc = e == NULL ? -ENOMEM : 0;
 		if (e != NULL) {
+			ent_overlay(fs, e);
 			pthread_mutex_lock(&e->mu);
 			if (e->virt && !e->unlinked) {
 				rc = -EEXIST;
