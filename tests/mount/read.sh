@@ -133,7 +133,15 @@ grep -q '^0$' <(awk '/^(Uid|State)/' "/proc/$MOUNT_PID/status" >/dev/null; echo 
 
 # ---- SIGUSR1 wipes keys ------------------------------------------------------
 u1=$(getfattr --only-values -n user.sopsfs.unwraps "$MNT" 2>/dev/null)
+cat "$MNT/secrets/app.env" >/dev/null; cat "$MNT/secrets/app.env" >/dev/null
+pages_before=$(fincore -n -o PAGES "$MNT/secrets/app.env" 2>/dev/null | tr -d ' ')
 kill -USR1 "$MOUNT_PID"; sleep 1.5
+pages_after=$(fincore -n -o PAGES "$MNT/secrets/app.env" 2>/dev/null | tr -d ' ')
+if [ -n "$pages_before" ] && [ "$pages_before" -ge 1 ] && [ "$pages_after" = 0 ]; then
+	ok "warm reads use the page cache, and SIGUSR1 drops the kernel's cached plaintext pages"
+else
+	fail "page cache dropped on SIGUSR1" "pages before $pages_before after $pages_after"
+fi
 cat "$MNT/secrets/app.json" >/dev/null
 u2=$(getfattr --only-values -n user.sopsfs.unwraps "$MNT" 2>/dev/null)
 [ -n "$u1" ] && [ "$u2" -gt "$u1" ] && ok "SIGUSR1 wipes the key cache (next read unwraps again)" \
