@@ -483,7 +483,7 @@ static int is_leap(int64_t y)
 	return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
-static int days_in(int m, int64_t y)
+int go_days_in_month(int m, int64_t y)
 {
 	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
@@ -491,7 +491,7 @@ static int days_in(int m, int64_t y)
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t go_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -503,7 +503,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void go_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -608,7 +608,7 @@ int go_parse_rfc3339(const char *s, size_t n, struct gotime *out)
 	if (mo < 1 || mo > 12 || expect(s, n, &i, '-') != 0)
 		return -1;
 	d = fixed_num(s, n, &i, 2);
-	if (d < 1 || d > days_in(mo, y) || expect(s, n, &i, 'T') != 0)
+	if (d < 1 || d > go_days_in_month(mo, y) || expect(s, n, &i, 'T') != 0)
 		return -1;
 	h = hour_num(s, n, &i);
 	if (h < 0 || h > 23 || expect(s, n, &i, ':') != 0)
@@ -622,7 +622,7 @@ int go_parse_rfc3339(const char *s, size_t n, struct gotime *out)
 	ns = parse_fraction(s, n, &i);
 	if (parse_zone(s, n, &i, &off) != 0 || i != n)
 		return -1;
-	out->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	out->sec = go_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 	out->nsec = ns;
 	out->off = off;
 	return 0;
@@ -644,7 +644,7 @@ static int format_time(struct buf *out, const struct gotime *t, int nanos)
 
 	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	secs = local - days * 86400;
-	civil_from_days(days, &y, &m, &d);
+	go_civil_from_days(days, &y, &m, &d);
 	rc |= append_padded(out, y, 4);
 	rc |= buf_printf(out, "-%02d-%02dT%02d:%02d:%02d", m, d, (int)(secs / 3600),
 			 (int)(secs / 60 % 60), (int)(secs % 60));

@@ -77,6 +77,11 @@ int go_format_rfc3339nano(struct buf *out, const struct gotime *t);
 /* Format(RFC3339): seconds precision, "Z" when off == 0. */
 int go_format_rfc3339(struct buf *out, const struct gotime *t);
 
+/* Proleptic Gregorian calendar helpers (days since 1970-01-01). */
+int go_days_in_month(int m, int64_t y);
+int64_t go_days_from_civil(int64_t y, int m, int d);
+void go_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+
 /* Current time in UTC, seconds precision (for lastmodified). */
 void go_now_utc(struct gotime *out);
 

@@ -119,17 +119,7 @@ static int is_breakz_at(const struct yscan *S, size_t b)
 
 static size_t width_at(const struct yscan *S, size_t b)
 {
-	unsigned char c = at(S, b);
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0)
-		return 2;
-	if ((c & 0xF0) == 0xE0)
-		return 3;
-	if ((c & 0xF8) == 0xF0)
-		return 4;
-	return 1;
+	return yaml_utf8_width(at(S, b));
 }
 
 static void cur_skip(struct cst *C)

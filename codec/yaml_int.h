@@ -257,4 +257,7 @@ size_t ytext_line_end(const char *t, size_t len, size_t b);
 size_t ytext_after_break(const char *t, size_t len, size_t b);
 int ytext_col(const char *t, size_t len, size_t b);
 
+/* Bytes of the UTF-8 sequence that starts with c (1 for invalid bytes). */
+size_t yaml_utf8_width(unsigned char c);
+
 #endif

@@ -124,44 +124,6 @@ static int yaml_style_float(const char *s, size_t n)
 
 /* ---- timestamps: Go time.Parse with resolve.go's four layouts -------------- */
 
-static int is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in(int m, int64_t y)
-{
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : d[m - 1];
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
 
 /* Go getnum(s, false): one or two digits. */
 static int getnum(const char *s, size_t n, size_t *i, int *v)
@@ -248,9 +210,9 @@ static int parse_layout(const char *s, size_t n, int layout, struct gotime *t)
 		if (layout < 2 && parse_zone(s, n, &i, &off) != 0)
 			return -1;
 	}
-	if (i != n || day < 1 || day > days_in(mon, year))
+	if (i != n || day < 1 || day > go_days_in_month(mon, year))
 		return -1;
-	t->sec = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mi * 60 + ss - off;
+	t->sec = go_days_from_civil(year, mon, day) * 86400 + hh * 3600 + mi * 60 + ss - off;
 	t->nsec = nsec;
 	t->off = off;
 	return 0;
@@ -550,7 +512,7 @@ static int fmt_time_string(struct buf *b, const struct gotime *t)
 		rem += 86400;
 		days--;
 	}
-	civil_from_days(days, &y, &m, &d);
+	go_civil_from_days(days, &y, &m, &d);
 	if (t->nsec != 0) {
 		int32_t ns = t->nsec;
 

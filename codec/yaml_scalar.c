@@ -20,19 +20,6 @@ static unsigned char byte_at(const char *v, size_t n, size_t i)
 	return i < n ? (unsigned char)v[i] : 0;
 }
 
-static size_t width(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0)
-		return 2;
-	if ((c & 0xF0) == 0xE0)
-		return 3;
-	if ((c & 0xF8) == 0xF0)
-		return 4;
-	return 1;
-}
-
 static int is_printable(const char *v, size_t n, size_t i)
 {
 	unsigned char c = byte_at(v, n, i), c1 = byte_at(v, n, i + 1), c2 = byte_at(v, n, i + 2);
@@ -180,7 +167,7 @@ static void analyze(const char *v, size_t n, struct yana *a)
 		       (v[0] == '.' && v[1] == '.' && v[2] == '.')))
 		f.block_ind = f.flow_ind = 1;
 	for (size_t i = 0, w; i < n; i += w) {
-		w = width((unsigned char)v[i]);
+		w = yaml_utf8_width((unsigned char)v[i]);
 		indicators(v, n, i, w, preceded_ws, &f);
 		spaces_and_breaks(v, n, i, w, &f);
 		preceded_ws = is_blankz(v, n, i);
@@ -298,7 +285,7 @@ static int put_indent(struct buf *b, int indent)
 /* write_break: '\n' becomes the line break in use, other breaks are copied. */
 static int put_break_char(struct buf *b, const char *v, size_t n, size_t *i, const char *nl)
 {
-	size_t w = width((unsigned char)v[*i]);
+	size_t w = yaml_utf8_width((unsigned char)v[*i]);
 
 	if (v[*i] == '\n') {
 		(*i)++;
@@ -324,7 +311,7 @@ static int write_single(struct buf *b, const char *v, size_t n, const struct ysp
 			rc |= put_break_char(b, v, n, &i, sp->nl);
 			breaks = 1;
 		} else {
-			size_t w = width((unsigned char)v[i]);
+			size_t w = yaml_utf8_width((unsigned char)v[i]);
 
 			if (breaks)
 				rc |= put_indent(b, sp->indent);
@@ -385,7 +372,7 @@ static int write_double(struct buf *b, const char *v, size_t n)
 
 	for (size_t i = 0; i < n && rc == 0;) {
 		unsigned char c = (unsigned char)v[i];
-		size_t w = width(c);
+		size_t w = yaml_utf8_width(c);
 
 		if (i + w > n)
 			w = n - i;
@@ -449,7 +436,7 @@ static int literal_body(struct buf *b, const char *v, size_t n, const struct ysp
 			rc = put_break_char(b, v, n, &i, sp->nl);
 			breaks = 1;
 		} else {
-			size_t w = width((unsigned char)v[i]);
+			size_t w = yaml_utf8_width((unsigned char)v[i]);
 
 			if (breaks)
 				rc = put_indent(b, sp->indent);

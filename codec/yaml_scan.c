@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t utf8_width(unsigned char c)
+size_t yaml_utf8_width(unsigned char c)
 {
 	if (c < 0x80)
 		return 1;
@@ -35,7 +35,7 @@ static int build_c2b(struct yscan *S)
 	if (S->c2b == NULL)
 		return -1;
 	while (b < S->len) {
-		size_t w = utf8_width((unsigned char)S->text[b]);
+		size_t w = yaml_utf8_width((unsigned char)S->text[b]);
 
 		S->c2b[n++] = (uint32_t)b;
 		b += w;
@@ -290,7 +290,7 @@ int ytext_col(const char *t, size_t len, size_t b)
 	int col = 0;
 
 	while (s < b) {
-		s += utf8_width((unsigned char)t[s]);
+		s += yaml_utf8_width((unsigned char)t[s]);
 		col++;
 	}
 	return col;
