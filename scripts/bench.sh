@@ -18,7 +18,7 @@
 #      BENCH_DROP_CACHES=0 (do not drop the page cache before cold runs)
 #      BENCH_IDLE_WAIT=S (wait up to S s for a quiet machine before each N)
 #      BENCH_KUSTOMIZE_MAX=1000 (no kustomize figure for larger N)
-#      BENCH_OUT=docs/benchmarks.md
+#      BENCH_OUT=docs/benchmarks.md (BENCH_QUICK: build/bench/benchmarks-quick.md)
 set -u
 # shellcheck source=scripts/bench_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
@@ -32,8 +32,11 @@ else
 	RUNS=${BENCH_RUNS:-5} MIN_RUNS=3 WARMUP=1 SAVE_RUNS=20 COLD_RUNS=${BENCH_RUNS:-5}
 	[ "$RUNS" -lt "$MIN_RUNS" ] && MIN_RUNS=$RUNS
 fi
-OUT=${BENCH_OUT:-$ROOT/docs/benchmarks.md}
+# A smoke run does not replace the measured page.
+if [ "${BENCH_QUICK:-0}" = 1 ]; then OUT=${BENCH_OUT:-$BENCH_DIR/benchmarks-quick.md}
+else OUT=${BENCH_OUT:-$ROOT/docs/benchmarks.md}; fi
 RUNDIR=$BENCH_DIR/run
+[ "${BENCH_QUICK:-0}" = 1 ] && RUNDIR=$BENCH_DIR/run-quick
 RESULTS=$RUNDIR/results.tsv
 META=$RUNDIR/meta.tsv
 rm -rf "$RUNDIR"
