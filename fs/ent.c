@@ -267,15 +267,6 @@ void ent_foreach_child(struct sopsfs *fs, const char *dir,
 	pthread_mutex_unlock(&fs->ents->mu);
 }
 
-void ent_foreach(struct sopsfs *fs, void (*fn)(void *arg, struct ent *e), void *arg)
-{
-	pthread_mutex_lock(&fs->ents->mu);
-	for (size_t i = 0; i < NBUCKETS; i++)
-		for (struct ent *e = fs->ents->buckets[i]; e != NULL; e = e->hnext)
-			fn(arg, e);
-	pthread_mutex_unlock(&fs->ents->mu);
-}
-
 void bident_from_stat(struct bident *b, const struct stat *st)
 {
 	b->dev = st->st_dev;
@@ -412,18 +403,31 @@ static void sweep_one(struct sopsfs *fs, struct ent *e, time_t now, int all)
 	}
 }
 
-void ent_sweep(struct sopsfs *fs, time_t now, int all)
+static void sweep_try(struct sopsfs *fs, struct ent *e, time_t now, int all)
+{
+	if (pthread_mutex_trylock(&e->mu) != 0)
+		return;
+	sweep_one(fs, e, now, all);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Only entries that hold something expire: views (the LRU list, oldest
+ * first; a quick pass stops at the first view in use recently) and the
+ * overlay entries (identities, tombstones). */
+void ent_sweep(struct sopsfs *fs, time_t now, int all, int full)
 {
 	struct etable *t = fs->ents;
+	struct ent *e, *prev;
 
 	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < NBUCKETS; i++)
-		for (struct ent *e = t->buckets[i]; e != NULL; e = e->hnext) {
-			if (pthread_mutex_trylock(&e->mu) != 0)
-				continue;
-			sweep_one(fs, e, now, all);
-			pthread_mutex_unlock(&e->mu);
-		}
+	for (e = t->lru_tail; e != NULL; e = prev) {
+		prev = e->lru_prev;
+		if (!all && !full && now - e->view_used < (time_t)fs->o.key_ttl)
+			break;
+		sweep_try(fs, e, now, all);
+	}
+	for (e = t->ov_head; e != NULL; e = e->ov_next)
+		sweep_try(fs, e, now, all);
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -443,7 +447,10 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 	struct ent **v;
 	size_t n;
 
-	ent_foreach(fs, collect_pending, &list);
+	pthread_mutex_lock(&fs->ents->mu);
+	for (struct ent *o = fs->ents->ov_head; o != NULL; o = o->ov_next)
+		collect_pending(&list, o);
+	pthread_mutex_unlock(&fs->ents->mu);
 	v = (struct ent **)list.data;
 	n = list.len / sizeof(*v);
 	for (size_t i = 0; i < n; i++) {

@@ -114,8 +114,6 @@ void ent_overlay(struct sopsfs *fs, struct ent *e);
 /* Call fn for every overlay entry whose parent directory is dir (readdir). */
 void ent_foreach_child(struct sopsfs *fs, const char *dir,
 		       void (*fn)(void *arg, struct ent *e, const char *name), void *arg);
-/* Call fn for every entry (housekeeping). */
-void ent_foreach(struct sopsfs *fs, void (*fn)(void *arg, struct ent *e), void *arg);
 
 /* Backing identity helpers. */
 void bident_from_stat(struct bident *b, const struct stat *st);
@@ -137,8 +135,9 @@ void ent_clear_error(struct ent *e);
 /* The bytes a reader sees (draft if any, else view). */
 const uint8_t *ent_data(const struct ent *e, size_t *len);
 /* Expire views idle for key_ttl or older than key_max_ttl (all: every
- * view), identities of clean entries and old tombstones. */
-void ent_sweep(struct sopsfs *fs, time_t now, int all);
+ * view), identities of clean entries and old tombstones. A quick pass
+ * (full = 0) only looks at the idle end of the view list. */
+void ent_sweep(struct sopsfs *fs, time_t now, int all, int full);
 /* Paths whose view the last sweep wiped (the kernel's cached pages of them
  * must go too); the caller frees the list with free(). */
 char **ent_take_wiped(struct sopsfs *fs, size_t *n);

@@ -23,10 +23,11 @@ int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_K
 		return 0;
 	pthread_mutex_lock(&fs->unwrap_mu);
 	if (!keycache_get(fs->keys, id, key)) {
-		atomic_fetch_add(&fs->unwraps, 1);
 		rc = datakey_get(m, key, err);
-		if (rc == 0)
+		if (rc == 0) {
+			atomic_fetch_add(&fs->unwraps, 1);
 			keycache_put(fs->keys, id, key);
+		}
 	}
 	pthread_mutex_unlock(&fs->unwrap_mu);
 	return rc;
@@ -140,5 +141,6 @@ int ent_load_ident(struct sopsfs *fs, struct ent *e)
 	}
 	free(text);
 	e->id = ident_from_file(sf);
+	ent_overlay(fs, e);             /* so housekeeping expires the identity */
 	return e->id ? 0 : -ENOMEM;
 }

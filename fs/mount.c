@@ -105,6 +105,17 @@ static const char mount_usage[] =
 "from the same places as `sopsfs decrypt`. In /etc/fstab:\n"
 "  /srv/repo  /mnt/repo  fuse.sopsfs  age_key_file=/root/keys.txt  0 0\n";
 
+static void absolute_env(const char *name)
+{
+	const char *v = getenv(name);
+	char cwd[PATH_MAX], abs[PATH_MAX * 2];
+
+	if (v == NULL || v[0] == '\0' || v[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return;
+	snprintf(abs, sizeof(abs), "%s/%s", cwd, v);
+	setenv(name, abs, 1);
+}
+
 static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *args,
 		 struct fuse_cmdline_opts *cmd)
 {
@@ -138,6 +149,10 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 		setenv("SOPS_AGE_KEY_FILE", o.age_key_file, 1);
 	if (o.gnupghome)
 		setenv("GNUPGHOME", o.gnupghome, 1);
+	/* the daemon runs in / : key paths are taken from where we started */
+	absolute_env("SOPS_AGE_KEY_FILE");
+	absolute_env("SOPS_AGE_SSH_PRIVATE_KEY_FILE");
+	absolute_env("GNUPGHOME");
 	free(o.view_mode);
 	free(o.age_key_file);
 	free(o.gnupghome);
@@ -190,11 +205,11 @@ static void *housekeeping(void *arg)
 {
 	struct sopsfs *fs = arg;
 
-	while (!atomic_load(&fs->stopping)) {
+	for (unsigned tick = 1; !atomic_load(&fs->stopping); tick++) {
 		time_t now;
 		int all = 0;
 
-		for (int i = 0; i < 5 && !atomic_load(&fs->stopping); i++)
+		for (int i = 0; i < 10 && !atomic_load(&fs->stopping); i++)
 			usleep(100 * 1000);
 		if (atomic_load(&fs->stopping))
 			break;
@@ -207,7 +222,7 @@ static void *housekeeping(void *arg)
 			keycache_expire(fs->keys, now);
 		}
 		WRLOCK(fs);
-		ent_sweep(fs, now, all);
+		ent_sweep(fs, now, all, tick % 30 == 0);
 		ent_flush_pending(fs, now);
 		UNLOCK(fs);
 		drop_kernel_pages(fs);

@@ -186,6 +186,7 @@ static int op_unlink(const char *path)
 				buf_free(&e->content);
 				leave_tomb(e, id);
 				id = NULL;
+				ent_overlay(fs, e);
 				pthread_mutex_unlock(&e->mu);
 				ent_put(fs, e);
 			}

@@ -15,7 +15,8 @@
 # env: BENCH_SIZES="100 1000 10000"  BENCH_QUICK=1 (N=100, one run each)
 #      BENCH_RUNS=5  BENCH_LOOPS_ALL=1 (also run the per-file scripts at
 #      N >= 10000)  BENCH_SOPSFS_OPTS=...  (-o options for the mount)
-#      BENCH_DROP_CACHES=0 (do not drop the page cache before cold runs)
+#      BENCH_DROP_CACHES=1 (drop the page cache before cold runs: disk-cold;
+#      the default measures a fresh daemon over a warm page cache)
 #      BENCH_IDLE_WAIT=S (wait up to S s for a quiet machine before each N)
 #      BENCH_KUSTOMIZE_MAX=1000 (no kustomize figure for larger N)
 #      BENCH_OUT=docs/benchmarks.md (BENCH_QUICK: build/bench/benchmarks-quick.md)
