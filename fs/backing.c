@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int sys_openat2(int dirfd, const char *path, int flags, int mode, unsigned long long resolve)
@@ -24,24 +26,152 @@ static int sys_openat2(int dirfd, const char *path, int flags, int mode, unsigne
 
 #define RESOLVE_SAFE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
+#define DC_SLOTS 256
+#define DC_TTL_NS 1000000000LL
+
+struct dc_slot {
+	char *dir;              /* path of the directory below SRC ("" = root) */
+	int fd;
+	long long loaded;       /* CLOCK_MONOTONIC_COARSE ns */
+};
+
+struct dircache {
+	pthread_mutex_t mu;
+	struct dc_slot slot[DC_SLOTS];
+};
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static size_t dc_hash(const char *s, size_t n)
+{
+	size_t h = 5381;
+
+	for (size_t i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)s[i];
+	return h % DC_SLOTS;
+}
+
+static void dc_drop(struct dc_slot *s)
+{
+	if (s->dir != NULL) {
+		close(s->fd);
+		free(s->dir);
+	}
+	s->dir = NULL;
+	s->fd = -1;
+}
+
+void backing_forget_dirs(const struct backing *b)
+{
+	if (b->dc == NULL)
+		return;
+	pthread_mutex_lock(&b->dc->mu);
+	for (size_t i = 0; i < DC_SLOTS; i++)
+		dc_drop(&b->dc->slot[i]);
+	pthread_mutex_unlock(&b->dc->mu);
+}
+
+/* The fd of path's parent directory from the cache (mutex held), or -errno. */
+static int dc_parent(const struct backing *b, const char *path, const char **name)
+{
+	const char *slash;
+	size_t n;
+	struct dc_slot *s;
+	long long t = now_ns();
+
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : (*path ? path : ".");
+	n = slash ? (size_t)(slash - path) : 0;
+	if (n == 0)
+		return b->rootfd;
+	s = &b->dc->slot[dc_hash(path, n)];
+	if (s->dir != NULL && strlen(s->dir) == n && memcmp(s->dir, path, n) == 0 &&
+	    t - s->loaded < DC_TTL_NS)
+		return s->fd;
+	dc_drop(s);
+	s->dir = strndup(path, n);
+	if (s->dir == NULL)
+		return -ENOMEM;
+	s->fd = sys_openat2(b->rootfd, s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_SAFE);
+	if (s->fd < 0) {
+		int e = errno == ELOOP || errno == EXDEV ? ENOENT : errno;
+
+		free(s->dir);
+		s->dir = NULL;
+		return -e;
+	}
+	s->loaded = t;
+	return s->fd;
+}
+
+int backing_stat(const struct backing *b, const char *path, struct stat *st)
+{
+	const char *name;
+	int fd, rc;
+
+	pthread_mutex_lock(&b->dc->mu);
+	fd = dc_parent(b, path, &name);
+	rc = fd < 0 ? fd : fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+	pthread_mutex_unlock(&b->dc->mu);
+	return rc;
+}
+
+int backing_open_file(const struct backing *b, const char *path, int flags)
+{
+	const char *name;
+	int fd, rc;
+
+	if (flags & (O_CREAT | O_TMPFILE))
+		return -EINVAL;
+	pthread_mutex_lock(&b->dc->mu);
+	fd = dc_parent(b, path, &name);
+	rc = fd < 0 ? fd : openat(fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && rc < 0)
+		rc = -errno;
+	pthread_mutex_unlock(&b->dc->mu);
+	return rc;
+}
+
 int backing_open(struct backing *b, const char *src)
 {
 	b->root = realpath(src, NULL);
 	if (b->root == NULL)
 		return -errno;
 	b->rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (b->rootfd < 0) {
-		int e = errno;
+	b->dc = calloc(1, sizeof(*b->dc));
+	if (b->rootfd < 0 || b->dc == NULL) {
+		int e = b->rootfd < 0 ? errno : ENOMEM;
 
+		if (b->rootfd >= 0)
+			close(b->rootfd);
+		free(b->dc);
 		free(b->root);
 		b->root = NULL;
+		b->dc = NULL;
 		return -e;
 	}
+	pthread_mutex_init(&b->dc->mu, NULL);
+	for (size_t i = 0; i < DC_SLOTS; i++)
+		b->dc->slot[i].fd = -1;
 	return 0;
 }
 
 void backing_close(struct backing *b)
 {
+	if (b->dc != NULL) {
+		backing_forget_dirs(b);
+		pthread_mutex_destroy(&b->dc->mu);
+		free(b->dc);
+		b->dc = NULL;
+	}
 	if (b->rootfd >= 0)
 		close(b->rootfd);
 	free(b->root);

@@ -11,10 +11,14 @@
 #define SOPSFS_BACKING_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+
+struct dircache;
 
 struct backing {
 	int rootfd;             /* O_PATH|O_DIRECTORY fd of SRC */
 	char *root;             /* absolute path of SRC (messages only) */
+	struct dircache *dc;    /* recently resolved directories */
 };
 
 int backing_open(struct backing *b, const char *src);
@@ -28,6 +32,17 @@ int backing_parent(const struct backing *b, const char *path, const char **name)
 /* Open path itself (no symlink anywhere), flags as for open(2) (O_NOFOLLOW
  * and O_CLOEXEC added). Returns fd or -errno. */
 int backing_open_path(const struct backing *b, const char *path, int flags, int mode);
+
+/* The hot paths (getattr, open of ordinary files): like fstatat / openat
+ * on the parent, through a small cache of directory fds resolved at most
+ * one second ago (the kernel caches lookups for as long). A cached fd is a
+ * directory inside SRC that was reached without symlinks, so nothing can
+ * escape; a directory renamed in SRC within that second is seen late, as
+ * it is by the kernel's own caches. */
+int backing_stat(const struct backing *b, const char *path, struct stat *st);
+int backing_open_file(const struct backing *b, const char *path, int flags);
+/* Forget cached directories (after renaming or removing one). */
+void backing_forget_dirs(const struct backing *b);
 
 /* Read a whole regular file at path (up to max bytes; -EFBIG above). The
  * caller frees *data. Returns 0 or -errno. */

@@ -20,8 +20,7 @@
 
 int resolve(struct sopsfs *fs, const char *path, struct res *r)
 {
-	const char *name;
-	int dfd, rc;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = R_NONE;
@@ -34,13 +33,9 @@ int resolve(struct sopsfs *fs, const char *path, struct res *r)
 	}
 	if (r->e != NULL && r->e->whiteout)
 		return 0;
-	dfd = backing_parent(&fs->b, path, &name);
-	if (dfd < 0)
-		return dfd == -ENOENT || dfd == -ENOTDIR ? 0 : dfd;
-	rc = fstatat(dfd, name, &r->st, AT_SYMLINK_NOFOLLOW);
-	close(dfd);
+	rc = backing_stat(&fs->b, path, &r->st);
 	if (rc != 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc;
 	r->kind = R_BACKING;
 	return 0;
 }

@@ -123,7 +123,7 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 			}
 		}
 	} else {
-		fd = backing_open_path(&fs->b, path, fi->flags & ~(O_CREAT | O_EXCL), 0);
+		fd = backing_open_file(&fs->b, path, fi->flags & ~(O_CREAT | O_EXCL));
 		if (fd < 0) {
 			rc = fd;
 		} else {

@@ -114,6 +114,8 @@ static int op_rmdir(const char *path)
 	ent_foreach_child(fs, path, drop_virt_child, &virt);
 	dfd = backing_parent(&fs->b, path, &name);
 	rc = virt ? -ENOTEMPTY : dfd < 0 ? dfd : unlinkat(dfd, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
+	if (rc == 0)
+		backing_forget_dirs(&fs->b);
 	if (dfd >= 0)
 		close(dfd);
 	UNLOCK(fs);
@@ -440,6 +442,7 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 	close(d2);
 	if (rc != 0)
 		return rc;
+	backing_forget_dirs(&fs->b);    /* it may have been a directory */
 	/* cached state of both paths is stale now */
 	if ((e = ent_find(fs, to)) != NULL) {
 		if (e->virt)
