@@ -130,6 +130,11 @@ static void ov_unlink(struct etable *t, struct ent *e)
 	e->in_ov = 0;
 }
 
+int ent_has_overlay(struct sopsfs *fs)
+{
+	return __atomic_load_n(&fs->ents->ov_head, __ATOMIC_ACQUIRE) != NULL;
+}
+
 void ent_overlay(struct sopsfs *fs, struct ent *e)
 {
 	struct etable *t = fs->ents;

@@ -72,6 +72,9 @@ struct ent {
 	 * told (getattr), page_gen the gen whose pages it may hold. A
 	 * read-only open uses the page cache only when attr_gen == gen. */
 	unsigned long gen, attr_gen, page_gen;
+	struct bident cached_bid;   /* ordinary file: identity whose pages the
+				       kernel may keep (keep_cache) */
+	unsigned plain_cached : 1;
 	char *err;                  /* why it cannot be decrypted / committed (heap) */
 
 	/* writing */
@@ -111,6 +114,8 @@ void ent_remove(struct sopsfs *fs, struct ent *e);
 int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath);
 /* Note that e is (or holds) a memory-only file or a whiteout. */
 void ent_overlay(struct sopsfs *fs, struct ent *e);
+/* Is any overlay entry present (else nothing is hidden or virtual)? */
+int ent_has_overlay(struct sopsfs *fs);
 /* Call fn for every overlay entry whose parent directory is dir (readdir). */
 void ent_foreach_child(struct sopsfs *fs, const char *dir,
 		       void (*fn)(void *arg, struct ent *e, const char *name), void *arg);

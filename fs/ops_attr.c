@@ -133,6 +133,8 @@ static int hidden(struct sopsfs *fs, const char *dir, const char *name)
 
 	if (names_is_internal(name))
 		return 1;
+	if (!ent_has_overlay(fs))
+		return 0;
 	snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "", name);
 	e = ent_find(fs, path);
 	h = e != NULL && (e->whiteout || e->virt);

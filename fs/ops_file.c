@@ -134,6 +134,11 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 				rc = -ENOMEM;
 			} else {
 				fi->fh = (uintptr_t)h;
+				/* an unchanged ordinary file keeps its cached pages */
+				fi->keep_cache = !wr && e->plain_cached &&
+						 bident_eq(&e->bid, &e->cached_bid);
+				e->plain_cached = !wr;
+				e->cached_bid = e->bid;
 			}
 		}
 	}
