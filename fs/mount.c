@@ -105,6 +105,17 @@ static const char mount_usage[] =
 "from the same places as `sopsfs decrypt`. In /etc/fstab:\n"
 "  /srv/repo  /mnt/repo  fuse.sopsfs  age_key_file=/root/keys.txt  0 0\n";
 
+/* Show SRC as the mount's source in /proc/mounts (df, mount). */
+static void add_fsname(struct fuse_args *args, const char *src)
+{
+	char opt[PATH_MAX + 16], abs[PATH_MAX];
+
+	if (realpath(src, abs) == NULL || strpbrk(abs, ",\\") != NULL)
+		return;
+	snprintf(opt, sizeof(opt), "-ofsname=%s", abs);
+	fuse_opt_add_arg(args, opt);
+}
+
 static void absolute_env(const char *name)
 {
 	const char *v = getenv(name);
@@ -145,6 +156,7 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	fs->o.scratch = o.scratch;
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
+	add_fsname(args, src_arg);
 	if (o.age_key_file)
 		setenv("SOPS_AGE_KEY_FILE", o.age_key_file, 1);
 	if (o.gnupghome)
