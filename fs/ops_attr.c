@@ -114,14 +114,18 @@ struct dir_fill {
 	void *buf;
 	fuse_fill_dir_t filler;
 	const char *dir;
+	enum fuse_fill_dir_flags plus;
 };
 
 static void fill_virt(void *arg, struct ent *e, const char *name)
 {
 	struct dir_fill *d = arg;
+	struct stat st;
 
+	memset(&st, 0, sizeof(st));
+	st.st_mode = e->mode;
 	if (e->virt && !e->unlinked)
-		d->filler(d->buf, name, NULL, 0, 0);
+		d->filler(d->buf, name, &st, 0, d->plus);
 }
 
 /* Is dir/name hidden (whiteout, internal temp file, or shown as virt)? */
@@ -146,12 +150,16 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct sopsfs *fs = sopsfs_g;
-	struct dir_fill d = { buf, filler, path };
+	/* READDIRPLUS: libfuse looks every entry up (our getattr) while
+	 * answering, which saves the kernel one LOOKUP round trip per entry. */
+	struct dir_fill d = { buf, filler, path,
+			      (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0 };
 	struct dirent *de;
+	struct stat st;
 	DIR *dir;
 	int fd;
 
-	(void)off; (void)fi; (void)flags;
+	(void)off; (void)fi;
 	fd = backing_open_path(&fs->b, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
@@ -164,7 +172,10 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	while ((de = readdir(dir)) != NULL) {
 		if (hidden(fs, path, de->d_name))
 			continue;
-		if (filler(buf, de->d_name, NULL, 0, 0) != 0)
+		memset(&st, 0, sizeof(st));
+		st.st_mode = DTTOIF(de->d_type);
+		st.st_ino = de->d_ino;
+		if (filler(buf, de->d_name, &st, 0, d.plus) != 0)
 			break;
 	}
 	ent_foreach_child(fs, path, fill_virt, &d);
