@@ -5,7 +5,7 @@
 #   make bench    benchmarks (docs/benchmarks.md)
 
 CC      ?= cc
-PKGS    := fuse3 yaml-0.1 jansson openssl libsodium gpgme libcurl
+PKGS    := fuse3 yaml-0.1 jansson openssl libsodium gpgme libcurl libpcre2-8 libgit2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -14,9 +14,9 @@ CFLAGS  ?= -O2 -g
 BASEFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(PKG_CFLAGS)
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(wildcard common/*.c crypto/*.c codec/*.c providers/*.c) \
-            $(filter-out fs/main.c,$(wildcard fs/*.c))
-MAIN_SRC := fs/main.c
+# Layers, bottom up: common -> crypto -> providers -> codec -> fs, cli.
+LIB_SRC  := $(sort $(shell find common crypto providers codec fs cli -name '*.c' ! -name main.c))
+MAIN_SRC := cli/main.c
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_LIB := tests/unit/check.c
 
@@ -35,11 +35,11 @@ build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
 
-build/sopsfs: $(OBJ) build/obj/fs/main.o
+build/sopsfs: $(OBJ) build/obj/cli/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # The same binary under ASan+UBSan, used by the interop tests.
-build/sopsfs-asan: $(ASAN_OBJ) build/asan/fs/main.o
+build/sopsfs-asan: $(ASAN_OBJ) build/asan/cli/main.o
 	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # Unit tests link against an archive so each test pulls only what it uses.
@@ -71,4 +71,4 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/fs/main.d build/asan/fs/main.d
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/cli/main.d build/asan/cli/main.d

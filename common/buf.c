@@ -1,6 +1,6 @@
 /* buf.c - growable byte buffers, optionally in locked memory. */
 #include "buf.h"
-#include "../crypto/secure_mem.h"
+#include "secure_mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>

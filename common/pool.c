@@ -1,6 +1,6 @@
 /* pool.c - bump allocator over secure-memory blocks (see pool.h). */
 #include "pool.h"
-#include "../crypto/secure_mem.h"
+#include "secure_mem.h"
 
 #include <stdint.h>
 #include <string.h>

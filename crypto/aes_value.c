@@ -10,7 +10,7 @@
  */
 #include "aes_value.h"
 #include "b64.h"
-#include "secure_mem.h"
+#include "../common/secure_mem.h"
 
 #include <errno.h>
 #include <stdlib.h>

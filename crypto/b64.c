@@ -9,7 +9,7 @@
  * (CorruptInputError) so messages can match Go's.
  */
 #include "b64.h"
-#include "secure_mem.h"
+#include "../common/secure_mem.h"
 
 #include <string.h>
 

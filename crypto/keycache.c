@@ -1,6 +1,6 @@
 /* keycache.c - data keys by key-group identity, with idle and hard TTLs. */
 #include "keycache.h"
-#include "secure_mem.h"
+#include "../common/secure_mem.h"
 
 #include <pthread.h>
 #include <string.h>

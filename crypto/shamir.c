@@ -7,7 +7,7 @@
  */
 #include "shamir.h"
 #include "aes_value.h"
-#include "secure_mem.h"
+#include "../common/secure_mem.h"
 
 #include <string.h>
 

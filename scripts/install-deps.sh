@@ -7,7 +7,7 @@ set -eu
 PKGS=(
 	build-essential pkg-config
 	libfuse3-dev fuse3 libyaml-dev libjansson-dev libssl-dev libsodium-dev
-	libgpgme-dev libcurl4-openssl-dev
+	libgpgme-dev libcurl4-openssl-dev libpcre2-dev libgit2-dev
 	age gnupg
 	# tests
 	attr acl rsync tmux vim neovim nano emacs-nox git python3 perl procps psmisc

@@ -15,7 +15,7 @@
 #define SOPSFS_STORE_CHECK_H
 
 #include "check.h"
-#include "../../codec/store.h"
+#include "../../codec/core/store.h"
 #include "../../common/pool.h"
 
 #include <string.h>

@@ -7,9 +7,9 @@
  *                                            from the usual sops sources)
  */
 #include "check.h"
-#include "../../crypto/age.h"
+#include "../../crypto/age/age.h"
 #include "../../crypto/b64.h"
-#include "../../providers/age_provider.h"
+#include "../../providers/age/age_provider.h"
 
 #include <errno.h>
 #include <ftw.h>

@@ -1,6 +1,6 @@
 /* test_config.c - .sops.yaml finding, loading and rule matching (codec/sops_config). */
 #include "check.h"
-#include "../../codec/sops_config.h"
+#include "../../codec/core/sops_config.h"
 
 #include <errno.h>
 #include <limits.h>

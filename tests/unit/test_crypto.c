@@ -5,7 +5,7 @@
 #include "../../crypto/aes_value.h"
 #include "../../crypto/b64.h"
 #include "../../crypto/hash.h"
-#include "../../crypto/secure_mem.h"
+#include "../../common/secure_mem.h"
 #include "../../crypto/shamir.h"
 
 #include <jansson.h>

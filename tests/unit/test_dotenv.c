@@ -1,7 +1,7 @@
 /* test_dotenv.c - the dotenv store and metadata flattening against sops
  * 3.13.2 vectors, plus error cases. */
 #include "store_check.h"
-#include "../../codec/flatten.h"
+#include "../../codec/core/flatten.h"
 
 static struct sdoc *parse_str(const char *s, enum parse_mode mode, struct sops_err *err)
 {

@@ -4,10 +4,10 @@
  * (or is missing where the fixture has none), comments decrypt, and the view
  * equals the expected .plain files byte for byte where sops states the output. */
 #include "check.h"
-#include "../../codec/sops_file.h"
-#include "../../codec/walk.h"
-#include "../../codec/value_codec.h"
-#include "../../codec/iv_stash.h"
+#include "../../codec/core/sops_file.h"
+#include "../../codec/core/walk.h"
+#include "../../codec/core/value_codec.h"
+#include "../../codec/core/iv_stash.h"
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* test_go_regex.c - Go (RE2) regex translation and matching (codec/go_regex). */
 #include "check.h"
-#include "../../codec/go_regex.h"
+#include "../../codec/core/go_regex.h"
 
 #include <ctype.h>
 

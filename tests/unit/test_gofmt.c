@@ -3,7 +3,7 @@
  * json floatEncoder, time.Parse(RFC3339), Time.MarshalText) and the sops
  * 3.13.2 vectors in ../shared/interop/sops-vectors. */
 #include "check.h"
-#include "../../codec/gofmt.h"
+#include "../../codec/core/gofmt.h"
 
 #include <math.h>
 #include <stdint.h>

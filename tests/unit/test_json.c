@@ -1,6 +1,6 @@
 /* test_json.c - the JSON store against sops 3.13.2 vectors and error cases. */
 #include "store_check.h"
-#include "../../codec/json_write.h"
+#include "../../codec/json/json_write.h"
 
 static struct sdoc *parse_str(const char *s, enum parse_mode mode, struct sops_err *err)
 {

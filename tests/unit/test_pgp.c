@@ -1,7 +1,7 @@
 /* test_pgp.c - the pgp provider (providers/pgp_provider) against real sops
  * fixtures and gpg itself, in a temporary GNUPGHOME. */
 #include "check.h"
-#include "../../providers/pgp_provider.h"
+#include "../../providers/pgp/pgp_provider.h"
 
 #include <ctype.h>
 #include <jansson.h>

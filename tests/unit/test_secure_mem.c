@@ -1,6 +1,6 @@
 /* test_secure_mem.c - the locked arena: contents, wiping, stats, protections. */
 #include "check.h"
-#include "../../crypto/secure_mem.h"
+#include "../../common/secure_mem.h"
 
 #include <pthread.h>
 #include <stdint.h>

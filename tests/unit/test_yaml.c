@@ -3,7 +3,7 @@
  * by the real sops are in test_yaml_vectors.c.
  */
 #include "check.h"
-#include "../../codec/store.h"
+#include "../../codec/core/store.h"
 #include "../../common/pool.h"
 
 #include <jansson.h>

@@ -16,7 +16,7 @@
  *     == X.enc (we write sops' own layout).
  */
 #include "check.h"
-#include "../../codec/store.h"
+#include "../../codec/core/store.h"
 #include "../../common/pool.h"
 
 #include <string.h>

@@ -1,0 +1,85 @@
+/* main.c - the sopsfs binary: subcommand dispatch and --help. */
+#include "cli.h"
+#include "../fs/fuse/sopsfs.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#define SOPSFS_VERSION "0.1.0"
+
+static const char usage[] =
+"sopsfs - show a directory of SOPS-encrypted files decrypted, edit them in place\n"
+"\n"
+"USAGE\n"
+"  sopsfs decrypt [--ignore-mac] FILE\n"
+"      Print the plaintext of a SOPS file on stdout (what `sops decrypt` prints).\n"
+"  sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] [--filename-override NAME] FILE|-\n"
+"      Print FILE encrypted with a new data key on stdout (like `sops encrypt`).\n"
+"      Recipients come from the flags (or SOPS_AGE_RECIPIENTS / SOPS_PGP_FP), else\n"
+"      from the first matching creation rule of the nearest .sops.yaml (searched\n"
+"      upwards from the current directory), with its key_groups and threshold.\n"
+"      RULES: --encrypted-regex RE, --unencrypted-regex RE, --encrypted-suffix S,\n"
+"      --unencrypted-suffix S, --encrypted-comment-regex RE,\n"
+"      --unencrypted-comment-regex RE, --mac-only-encrypted,\n"
+"      --shamir-secret-sharing-threshold N.\n"
+"  sopsfs replace [--ignore-mac] FILE [PLAINFILE|-]\n"
+"      Re-encrypt new plaintext (from PLAINFILE or stdin) into FILE with FILE's own\n"
+"      data key, key groups and rules. Unchanged values keep their exact ciphertext;\n"
+"      the diff is the changed values plus lastmodified and mac. Identical plaintext\n"
+"      writes nothing. The write is atomic (temp file, fsync, rename).\n"
+"\n"
+"The file format (YAML, JSON, dotenv, INI, binary) is chosen from the file name\n"
+"like sops does. Keys: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,\n"
+"SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa and\n"
+"~/.config/sops/age/keys.txt; PGP keys through gpg-agent ($GNUPGHOME).\n"
+"Exit codes are sops' (1 no metadata, 51 MAC mismatch, 128 no data key, 25 bad value).\n"
+"\n"
+"  sopsfs SRC MNT [-f] [-d] [-o OPTIONS]   (also: sopsfs mount SRC MNT ...)\n"
+"      Mount SRC at MNT with every SOPS file shown decrypted and editable; see\n"
+"      `sopsfs mount --help` for the options. Only the mounting user can access\n"
+"      MNT unless -o allow_other (which implies default_permissions).\n"
+"\n"
+"  sopsfs --help | --version\n";
+
+static void harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	/* Keys and plaintext must not end up in a core dump. */
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd == NULL) {
+		fputs(usage, stderr);
+		return EX_INVALID_ARGS;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("sopsfs %s (sops file format 3.13.2)\n", SOPSFS_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0)
+		harden();
+	if (strcmp(cmd, "decrypt") == 0)
+		return cli_decrypt(argc - 1, argv + 1);
+	if (strcmp(cmd, "encrypt") == 0)
+		return cli_encrypt(argc - 1, argv + 1);
+	if (strcmp(cmd, "replace") == 0)
+		return cli_replace(argc - 1, argv + 1);
+	if (strcmp(cmd, "mount") == 0)
+		return sopsfs_mount_main(argc - 1, argv + 1);
+	if (cmd[0] != '-' && argc >= 3)
+		return sopsfs_mount_main(argc, argv);
+	fprintf(stderr, "sopsfs: unknown command or option '%s' (see sopsfs --help)\n", cmd);
+	return EX_INVALID_ARGS;
+}

@@ -1,0 +1,195 @@
+/* iv_stash.c - (AAD, type, plaintext) -> IV hash table in locked memory. */
+#include "iv_stash.h"
+#include "../../common/secure_mem.h"
+
+#include <string.h>
+
+#define IV_MAX 64
+#define IVS_PER_ENTRY 8
+
+struct iv_entry {
+	struct iv_entry *next;
+	uint64_t hash;
+	size_t aad_len, type_len, plain_len;
+	size_t nivs, used;
+	uint8_t iv_len[IVS_PER_ENTRY];
+	uint8_t ivs[IVS_PER_ENTRY][IV_MAX];
+	uint8_t data[];          /* aad, type, plain */
+};
+
+struct iv_stash {
+	struct iv_entry **slots;
+	size_t nslots, count;
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ 0xff;          /* separate fields */
+}
+
+static uint64_t key_hash(const char *aad, size_t al, const char *type,
+			 const uint8_t *plain, size_t pl)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	h = fnv(h, aad, al);
+	h = fnv(h, type, strlen(type));
+	return fnv(h, plain, pl);
+}
+
+struct iv_stash *iv_stash_new(void)
+{
+	struct iv_stash *s = sm_alloc(sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->nslots = 64;
+	s->slots = sm_alloc(s->nslots * sizeof(*s->slots));
+	if (s->slots == NULL) {
+		sm_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void iv_stash_free(struct iv_stash *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct iv_entry *e = s->slots[i], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->next;
+			sm_free(e);
+		}
+	}
+	sm_free(s->slots);
+	sm_free(s);
+}
+
+static struct iv_entry *find(const struct iv_stash *s, uint64_t h, const char *aad,
+			     size_t al, const char *type, const uint8_t *plain, size_t pl)
+{
+	size_t tl = strlen(type);
+
+	for (struct iv_entry *e = s->slots[h % s->nslots]; e != NULL; e = e->next) {
+		if (e->hash != h || e->aad_len != al || e->type_len != tl || e->plain_len != pl)
+			continue;
+		if (memcmp(e->data, aad, al) == 0 && memcmp(e->data + al, type, tl) == 0 &&
+		    memcmp(e->data + al + tl, plain, pl) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int grow(struct iv_stash *s)
+{
+	size_t n = s->nslots * 4;
+	struct iv_entry **ns = sm_alloc(n * sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct iv_entry *e = s->slots[i], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->next;
+			e->next = ns[e->hash % n];
+			ns[e->hash % n] = e;
+		}
+	}
+	sm_free(s->slots);
+	s->slots = ns;
+	s->nslots = n;
+	return 0;
+}
+
+int iv_stash_put(struct iv_stash *s, const char *aad, size_t al, const char *type,
+		 const uint8_t *plain, size_t pl, const uint8_t *iv, size_t iv_len)
+{
+	uint64_t h = key_hash(aad, al, type, plain, pl);
+	struct iv_entry *e = find(s, h, aad, al, type, plain, pl);
+	size_t tl = strlen(type);
+
+	if (iv_len > IV_MAX)
+		return -1;
+	if (e == NULL) {
+		if (s->count >= s->nslots && grow(s) != 0)
+			return -1;
+		e = sm_alloc(sizeof(*e) + al + tl + pl);
+		if (e == NULL)
+			return -1;
+		e->hash = h;
+		e->aad_len = al;
+		e->type_len = tl;
+		e->plain_len = pl;
+		memcpy(e->data, aad, al);
+		memcpy(e->data + al, type, tl);
+		memcpy(e->data + al + tl, plain, pl);
+		e->next = s->slots[h % s->nslots];
+		s->slots[h % s->nslots] = e;
+		s->count++;
+	}
+	for (size_t i = 0; i < e->nivs; i++)
+		if (e->iv_len[i] == iv_len && memcmp(e->ivs[i], iv, iv_len) == 0)
+			return 0;
+	if (e->nivs == IVS_PER_ENTRY)
+		return 0;           /* more equal values: later ones get fresh IVs */
+	memcpy(e->ivs[e->nivs], iv, iv_len);
+	e->iv_len[e->nivs++] = (uint8_t)iv_len;
+	return 0;
+}
+
+size_t iv_stash_take(struct iv_stash *s, const char *aad, size_t al, const char *type,
+		     const uint8_t *plain, size_t pl, uint8_t iv[64])
+{
+	uint64_t h = key_hash(aad, al, type, plain, pl);
+	struct iv_entry *e = find(s, h, aad, al, type, plain, pl);
+	size_t n;
+
+	if (e == NULL || e->used >= e->nivs)
+		return 0;
+	n = e->iv_len[e->used];
+	memcpy(iv, e->ivs[e->used], n);
+	e->used++;
+	return n;
+}
+
+void iv_stash_rewind(struct iv_stash *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		for (struct iv_entry *e = s->slots[i]; e != NULL; e = e->next)
+			e->used = 0;
+}
+
+size_t iv_stash_count(const struct iv_stash *s)
+{
+	return s->count;
+}
+
+int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src)
+{
+	for (size_t i = 0; i < src->nslots; i++)
+		for (const struct iv_entry *e = src->slots[i]; e != NULL; e = e->next) {
+			const char *aad = (const char *)e->data;
+			char type[32];
+
+			if (e->type_len >= sizeof(type))
+				continue;
+			memcpy(type, e->data + e->aad_len, e->type_len);
+			type[e->type_len] = '\0';
+			for (size_t k = 0; k < e->nivs; k++)
+				if (iv_stash_put(dst, aad, e->aad_len, type,
+						 e->data + e->aad_len + e->type_len, e->plain_len,
+						 e->ivs[k], e->iv_len[k]) != 0)
+					return -1;
+		}
+	return 0;
+}

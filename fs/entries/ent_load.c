@@ -1,0 +1,146 @@
+/* ent_load.c - detect SOPS files in SRC, decrypt them into views, and load
+ * identities; data keys come from the key cache (unwrapped once). */
+#include "ent.h"
+#include "../../codec/core/sops_file.h"
+#include "../../codec/core/datakey.h"
+#include "../../common/secure_mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
+		   struct sops_err *err)
+{
+	struct sopsfs *fs = arg;
+	uint8_t id[32];
+	int rc = 0;
+
+	if (meta_key_id(m, id) != 0)
+		return err_set(err, EX_ERROR, "out of memory");
+	if (keycache_get(fs->keys, id, key))
+		return 0;
+	pthread_mutex_lock(&fs->unwrap_mu);
+	if (!keycache_get(fs->keys, id, key)) {
+		rc = datakey_get(m, key, err);
+		if (rc == 0) {
+			atomic_fetch_add(&fs->unwraps, 1);
+			keycache_put(fs->keys, id, key);
+		}
+	}
+	pthread_mutex_unlock(&fs->unwrap_mu);
+	return rc;
+}
+
+/* Cheap test before parsing: every sops file mentions "sops" and has an
+ * ENC value or a mac. */
+static int may_be_sops(const char *t, size_t n)
+{
+	return memmem(t, n, "sops", 4) != NULL &&
+	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL);
+}
+
+/* Try the store of the file name, then the others (content decides). */
+static int open_any(struct sopsfs *fs, const char *path, const char *text, size_t len,
+		    struct sops_file **sf, int *found, struct sops_err *err)
+{
+	const struct store_ops *first = store_for_path(path);
+	const struct store_ops *all[] = { first, &yaml_store, &json_store, &dotenv_store, &ini_store };
+	struct sops_opts o = { .ignore_mac = fs->o.ignore_mac, .get_key = sopsfs_get_key,
+			       .get_key_arg = fs, .found_meta = found };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (i > 0 && all[i] == first)
+			continue;
+		err_clear(err);
+		if (sops_file_open_as(all[i], text, len, NULL, &o, sf, err) == 0)
+			return 0;
+		if (*found)
+			return -1;
+	}
+	return -1;
+}
+
+void ent_set_error(struct ent *e, const char *why)
+{
+	/* one log line (the first line of sops' message) per change of reason */
+	if (e->err != NULL && strcmp(e->err, why) == 0)
+		return;
+	sopsfs_log("%s: %.*s", e->path, (int)strcspn(why, "\n"), why);
+	free(e->err);
+	e->err = strdup(why);
+}
+
+void ent_clear_error(struct ent *e)
+{
+	free(e->err);
+	e->err = NULL;
+}
+
+void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
+{
+	struct bident now;
+	struct sops_file *sf = NULL;
+	struct sops_err err;
+	char *text = NULL;
+	size_t len = 0;
+	int found = 0;
+
+	bident_from_stat(&now, st);
+	if (e->kind != VF_UNKNOWN && bident_eq(&now, &e->bid) &&
+	    (e->kind != VF_SOPS || e->view != NULL)) {
+		e->view_used = time(NULL);
+		return;
+	}
+	ent_drop_view(fs, e);
+	e->bid = now;
+	e->kind = VF_PLAIN;
+	if (!S_ISREG(st->st_mode) || (size_t)st->st_size > fs->o.max_file)
+		return;
+	if (backing_read_all(&fs->b, e->path, fs->o.max_file, &text, &len) != 0)
+		return;
+	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
+		atomic_fetch_add(&fs->decrypts, 1);
+		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {
+			e->kind = VF_SOPS;
+			ent_clear_error(e);
+		} else {
+			e->kind = VF_ERROR;
+			ent_set_error(e, "out of memory");
+		}
+		/* keep the identity only while it is small; it is reloaded for writes */
+		ident_unref(e->id);
+		e->id = NULL;
+		sops_file_free(sf);
+		ent_evict(fs);
+	} else if (found) {
+		e->kind = VF_ERROR;
+		ent_set_error(e, err.msg);
+	}
+	free(text);
+}
+
+int ent_load_ident(struct sopsfs *fs, struct ent *e)
+{
+	struct sops_file *sf = NULL;
+	struct sops_err err;
+	char *text = NULL;
+	size_t len = 0;
+	int found = 0, rc;
+
+	if (e->id != NULL)
+		return 0;
+	rc = backing_read_all(&fs->b, e->path, fs->o.max_file, &text, &len);
+	if (rc != 0)
+		return rc;
+	if (open_any(fs, e->path, text, len, &sf, &found, &err) != 0) {
+		ent_set_error(e, found ? err.msg : "not a SOPS file any more");
+		free(text);
+		return -EIO;
+	}
+	free(text);
+	e->id = ident_from_file(sf);
+	ent_overlay(fs, e);             /* so housekeeping expires the identity */
+	return e->id ? 0 : -ENOMEM;
+}

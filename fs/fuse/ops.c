@@ -1,0 +1,42 @@
+/* ops.c - the operation table and the filesystem lifecycle callbacks. */
+#include "ops.h"
+#include "../backing/backing.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	cfg->use_ino = 1;
+	cfg->hard_remove = 1;        /* no .fuse_hidden files in SRC */
+	cfg->nullpath_ok = 0;
+	cfg->entry_timeout = 1.0;
+	cfg->attr_timeout = 1.0;
+	cfg->negative_timeout = 1.0;
+	return sopsfs_g;
+}
+
+static int op_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	int fd = backing_open_path(&sopsfs_g->b, path, O_RDONLY | O_DIRECTORY, 0), rc;
+
+	(void)fi;
+	if (fd < 0)
+		return fd;
+	rc = (datasync ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+void ops_fill(struct fuse_operations *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	ops->init = op_init;
+	ops->fsyncdir = op_fsyncdir;
+	ops_attr_fill(ops);
+	ops_file_fill(ops);
+	ops_ns_fill(ops);
+}

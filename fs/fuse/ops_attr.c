@@ -1,0 +1,520 @@
+/* ops_attr.c - getattr, readdir, readlink, statfs, chmod/chown/utimens and
+ * extended attributes. */
+#include "ops.h"
+#include "../entries/names.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define XATTR_ERROR "user.sopsfs.error"
+#define XATTR_UNWRAPS "user.sopsfs.unwraps"
+#define XATTR_DECRYPTS "user.sopsfs.decrypts"
+#define XATTR_DRAFT "user.sopsfs.draft"
+
+int resolve(struct sopsfs *fs, const char *path, struct res *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = R_NONE;
+	if (names_is_internal(path))
+		return 0;
+	r->e = ent_find(fs, path);
+	if (r->e != NULL && r->e->virt && !r->e->unlinked) {
+		r->kind = R_VIRT;
+		return 0;
+	}
+	if (r->e != NULL && r->e->whiteout)
+		return 0;
+	rc = backing_stat(&fs->b, path, &r->st);
+	if (rc != 0)
+		return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc;
+	r->kind = R_BACKING;
+	return 0;
+}
+
+void res_done(struct sopsfs *fs, struct res *r)
+{
+	ent_put(fs, r->e);
+	r->e = NULL;
+}
+
+void virt_stat(struct sopsfs *fs, const struct ent *e, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = e->mode;
+	st->st_nlink = 1;
+	st->st_uid = e->uid;
+	st->st_gid = e->gid;
+	st->st_size = (off_t)e->content.len;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((e->content.len + 511) / 512);
+	st->st_atim = e->atime;
+	st->st_mtim = e->mtime;
+	st->st_ctim = e->ctime;
+	st->st_ino = e->ino;
+	(void)fs;
+}
+
+/* Adjust the lstat of a backing regular file to what the mount shows. */
+static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
+{
+	struct ent *e = ent_get(fs, path);
+	size_t len;
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&e->mu);
+	if (!e->has_draft)
+		ent_refresh(fs, e, st);
+	if (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft) {
+		ent_data(e, &len);
+		st->st_size = (off_t)(e->kind == VF_ERROR && !e->has_draft ? 0 : len);
+		st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+		st->st_mode = S_IFREG | fs->o.view_mode;
+		e->attr_gen = e->gen;      /* the kernel now knows this size */
+	}
+	pthread_mutex_unlock(&e->mu);
+	ent_put(fs, e);
+}
+
+static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	int rc;
+
+	(void)fi;
+	RDLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0 && r.kind == R_NONE)
+		rc = -ENOENT;
+	if (rc == 0 && r.kind == R_VIRT) {
+		pthread_mutex_lock(&r.e->mu);
+		virt_stat(fs, r.e, st);
+		pthread_mutex_unlock(&r.e->mu);
+	} else if (rc == 0) {
+		*st = r.st;
+		if (S_ISREG(st->st_mode))
+			view_stat(fs, path, st);
+	}
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+struct dir_fill {
+	void *buf;
+	fuse_fill_dir_t filler;
+	const char *dir;
+	enum fuse_fill_dir_flags plus;
+};
+
+static void fill_virt(void *arg, struct ent *e, const char *name)
+{
+	struct dir_fill *d = arg;
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.st_mode = e->mode;
+	if (e->virt && !e->unlinked)
+		d->filler(d->buf, name, &st, 0, d->plus);
+}
+
+/* Is dir/name hidden (whiteout, internal temp file, or shown as virt)? */
+static int hidden(struct sopsfs *fs, const char *dir, const char *name)
+{
+	char path[4096];
+	struct ent *e;
+	int h;
+
+	if (names_is_internal(name))
+		return 1;
+	if (!ent_has_overlay(fs))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "", name);
+	e = ent_find(fs, path);
+	h = e != NULL && (e->whiteout || e->virt);
+	ent_put(fs, e);
+	return h;
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct sopsfs *fs = sopsfs_g;
+	/* READDIRPLUS: libfuse looks every entry up (our getattr) while
+	 * answering, which saves the kernel one LOOKUP round trip per entry. */
+	struct dir_fill d = { buf, filler, path,
+			      (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0 };
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int fd;
+
+	(void)off; (void)fi;
+	fd = backing_open_path(&fs->b, path, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -errno;
+	}
+	RDLOCK(fs);
+	while ((de = readdir(dir)) != NULL) {
+		if (hidden(fs, path, de->d_name))
+			continue;
+		memset(&st, 0, sizeof(st));
+		st.st_mode = DTTOIF(de->d_type);
+		st.st_ino = de->d_ino;
+		if (filler(buf, de->d_name, &st, 0, d.plus) != 0)
+			break;
+	}
+	ent_foreach_child(fs, path, fill_virt, &d);
+	UNLOCK(fs);
+	closedir(dir);
+	return 0;
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	const char *name;
+	ssize_t n;
+	int rc, dfd;
+
+	RDLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0 && r.kind == R_VIRT && r.e->symlink) {
+		size_t len = r.e->content.len < size - 1 ? r.e->content.len : size - 1;
+
+		memcpy(buf, r.e->content.data, len);
+		buf[len] = '\0';
+	} else if (rc == 0 && r.kind == R_BACKING) {
+		dfd = backing_parent(&fs->b, path, &name);
+		n = dfd < 0 ? -1 : readlinkat(dfd, name, buf, size - 1);
+		rc = n < 0 ? (dfd < 0 ? dfd : -errno) : 0;
+		if (n >= 0)
+			buf[n] = '\0';
+		if (dfd >= 0)
+			close(dfd);
+	} else if (rc == 0) {
+		rc = r.kind == R_NONE ? -ENOENT : -EINVAL;
+	}
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+static int op_statfs(const char *path, struct statvfs *sv)
+{
+	(void)path;
+	return fstatvfs(sopsfs_g->b.rootfd, sv) == 0 ? 0 : -errno;
+}
+
+/* Run fn on the backing file through /proc/self/fd (works for O_PATH fds). */
+static int with_backing(const char *path, int (*fn)(const char *proc, void *arg), void *arg)
+{
+	struct sopsfs *fs = sopsfs_g;
+	int fd = backing_open_path(&fs->b, path, O_PATH, 0), rc;
+	char proc[64];
+
+	if (fd < 0)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rc = fn(proc, arg);
+	close(fd);
+	return rc;
+}
+
+static int do_chmod(const char *proc, void *arg)
+{
+	return chmod(proc, *(mode_t *)arg) == 0 ? 0 : -errno;
+}
+
+struct own {
+	uid_t uid;
+	gid_t gid;
+};
+
+static int do_chown(const char *proc, void *arg)
+{
+	struct own *o = arg;
+
+	return chown(proc, o->uid, o->gid) == 0 ? 0 : -errno;
+}
+
+static int do_utimens(const char *proc, void *arg)
+{
+	return utimensat(AT_FDCWD, proc, arg, 0) == 0 ? 0 : -errno;
+}
+
+/* For memory-only entries, apply to the entry; else to the backing file. */
+static int attr_op(const char *path, int (*fn)(const char *proc, void *arg), void *arg,
+		   void (*virt)(struct ent *e, void *arg))
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	int rc;
+
+	if (names_in_git(path))
+		return -EROFS;
+	WRLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0 && r.kind == R_NONE)
+		rc = -ENOENT;
+	else if (rc == 0 && r.kind == R_VIRT) {
+		pthread_mutex_lock(&r.e->mu);
+		virt(r.e, arg);
+		clock_gettime(CLOCK_REALTIME, &r.e->ctime);
+		pthread_mutex_unlock(&r.e->mu);
+	} else if (rc == 0 && S_ISLNK(r.st.st_mode) && fn != do_utimens) {
+		rc = -EOPNOTSUPP;
+	} else if (rc == 0) {
+		rc = with_backing(path, fn, arg);
+	}
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+static void virt_chmod(struct ent *e, void *arg)
+{
+	e->mode = (e->mode & S_IFMT) | (*(mode_t *)arg & 07777);
+}
+
+static void virt_chown(struct ent *e, void *arg)
+{
+	struct own *o = arg;
+
+	if (o->uid != (uid_t)-1)
+		e->uid = o->uid;
+	if (o->gid != (gid_t)-1)
+		e->gid = o->gid;
+}
+
+static void virt_utimens(struct ent *e, void *arg)
+{
+	const struct timespec *tv = arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	e->atime = tv[0].tv_nsec == UTIME_NOW ? now : tv[0].tv_nsec == UTIME_OMIT ? e->atime : tv[0];
+	e->mtime = tv[1].tv_nsec == UTIME_NOW ? now : tv[1].tv_nsec == UTIME_OMIT ? e->mtime : tv[1];
+}
+
+/* Decrypted views always show view_mode; editors chmod a saved file to the
+ * mode they saw, which must not change the encrypted file's mode in SRC. */
+static int is_view(const char *path)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct ent *e = ent_find(fs, path);
+	int yes = 0;
+
+	if (e != NULL) {
+		pthread_mutex_lock(&e->mu);
+		yes = !e->virt && (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft);
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	}
+	return yes;
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)fi;
+	if (is_view(path))
+		return 0;
+	return attr_op(path, do_chmod, &mode, virt_chmod);
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	struct own o = { uid, gid };
+
+	(void)fi;
+	return attr_op(path, do_chown, &o, virt_chown);
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	struct timespec t[2] = { tv[0], tv[1] };
+
+	(void)fi;
+	return attr_op(path, do_utimens, t, virt_utimens);
+}
+
+/* ---- extended attributes ---- */
+
+static int is_acl(const char *name)
+{
+	return strncmp(name, "system.posix_acl_", 17) == 0;
+}
+
+static int reply(const char *val, size_t n, char *out, size_t size)
+{
+	if (size == 0)
+		return (int)n;
+	if (n > size)
+		return -ERANGE;
+	memcpy(out, val, n);
+	return (int)n;
+}
+
+/* user.sopsfs.* read-only attributes. 1 = handled (rc in *rc). */
+static int sopsfs_xattr(const char *path, const char *name, char *out, size_t size, int *rc)
+{
+	struct sopsfs *fs = sopsfs_g;
+	char num[32];
+	struct ent *e;
+
+	if (strcmp(path, "/") == 0 && (strcmp(name, XATTR_UNWRAPS) == 0 ||
+				       strcmp(name, XATTR_DECRYPTS) == 0)) {
+		snprintf(num, sizeof(num), "%lu", strcmp(name, XATTR_UNWRAPS) == 0
+			 ? atomic_load(&fs->unwraps) : atomic_load(&fs->decrypts));
+		*rc = reply(num, strlen(num), out, size);
+		return 1;
+	}
+	if (strcmp(name, XATTR_ERROR) != 0)
+		return 0;
+	e = ent_find(fs, path);
+	*rc = -ENODATA;
+	if (e != NULL) {
+		pthread_mutex_lock(&e->mu);
+		if (e->err != NULL)
+			*rc = reply(e->err, strlen(e->err), out, size);
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	}
+	return 1;
+}
+
+struct xa {
+	const char *name;
+	char *buf;
+	const char *val;
+	size_t size;
+	int flags;
+};
+
+static int do_getxattr(const char *proc, void *arg)
+{
+	struct xa *x = arg;
+	ssize_t n = getxattr(proc, x->name, x->buf, x->size);
+
+	return n < 0 ? -errno : (int)n;
+}
+
+static int do_listxattr(const char *proc, void *arg)
+{
+	struct xa *x = arg;
+	ssize_t n = listxattr(proc, x->buf, x->size);
+
+	return n < 0 ? -errno : (int)n;
+}
+
+static int do_setxattr(const char *proc, void *arg)
+{
+	struct xa *x = arg;
+
+	return setxattr(proc, x->name, x->val, x->size, x->flags) == 0 ? 0 : -errno;
+}
+
+static int do_removexattr(const char *proc, void *arg)
+{
+	struct xa *x = arg;
+
+	return removexattr(proc, x->name) == 0 ? 0 : -errno;
+}
+
+/* xattr ops on backing files only (memory-only entries have none). */
+static int xattr_backing(const char *path, int (*fn)(const char *, void *), struct xa *x)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	int rc;
+
+	RDLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0)
+		rc = r.kind == R_NONE ? -ENOENT : r.kind == R_VIRT ? -ENODATA : 0;
+	if (rc == 0 && S_ISLNK(r.st.st_mode))
+		rc = -ENODATA;
+	if (rc == 0)
+		rc = with_backing(path, fn, x);
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+static int op_getxattr(const char *path, const char *name, char *value, size_t size)
+{
+	struct xa x = { name, value, NULL, size, 0 };
+	int rc;
+
+	if (sopsfs_xattr(path, name, value, size, &rc))
+		return rc;
+	if (is_acl(name))
+		return -ENODATA;
+	rc = xattr_backing(path, do_getxattr, &x);
+	return rc == -EOPNOTSUPP ? -ENODATA : rc;
+}
+
+static int op_listxattr(const char *path, char *list, size_t size)
+{
+	struct xa x = { NULL, list, NULL, size, 0 };
+	int rc = xattr_backing(path, do_listxattr, &x);
+
+	return rc == -ENODATA || rc == -EOPNOTSUPP ? 0 : rc;
+}
+
+static int op_setxattr(const char *path, const char *name, const char *value, size_t size,
+		       int flags)
+{
+	struct xa x = { name, NULL, value, size, flags };
+
+	if (is_acl(name))
+		return -EOPNOTSUPP;
+	if (strncmp(name, "user.sopsfs.", 12) == 0 || names_in_git(path))
+		return strncmp(name, "user.sopsfs.", 12) == 0 ? -EPERM : -EROFS;
+	return xattr_backing(path, do_setxattr, &x);
+}
+
+static int op_removexattr(const char *path, const char *name)
+{
+	struct xa x = { name, NULL, NULL, 0, 0 };
+
+	if (is_acl(name))
+		return -ENODATA;
+	if (strcmp(name, XATTR_DRAFT) == 0)
+		return ops_drop_draft(path);
+	if (strncmp(name, "user.sopsfs.", 12) == 0)
+		return -EPERM;
+	if (names_in_git(path))
+		return -EROFS;
+	return xattr_backing(path, do_removexattr, &x);
+}
+
+void ops_attr_fill(struct fuse_operations *ops)
+{
+	ops->getattr = op_getattr;
+	ops->readdir = op_readdir;
+	ops->readlink = op_readlink;
+	ops->statfs = op_statfs;
+	ops->chmod = op_chmod;
+	ops->chown = op_chown;
+	ops->utimens = op_utimens;
+	ops->getxattr = op_getxattr;
+	ops->listxattr = op_listxattr;
+	ops->setxattr = op_setxattr;
+	ops->removexattr = op_removexattr;
+}

@@ -1,0 +1,552 @@
+/* ops_file.c - create, open, read, write, truncate, flush, fsync, release.
+ *
+ * Ordinary files pass through to an fd in SRC. SOPS files are served from
+ * their decrypted view with direct I/O (their plaintext stays out of the
+ * kernel page cache); opening one for writing starts a draft in locked
+ * memory that is committed at fsync, flush and release (fs/commit.c).
+ * Memory-only files (scratch side files, uncommitted new files) live in
+ * their entry.
+ */
+#include "ops.h"
+#include "../writeback/commit.h"
+#include "../entries/names.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct handle *new_handle(int fd, struct ent *e, int writable)
+{
+	struct handle *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	h->fd = fd;
+	h->e = e;
+	h->writable = writable;
+	if (e != NULL && writable)
+		e->writers++;
+	return h;
+}
+
+static int is_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+/* Resize content (zero-filled growth). e->mu held. */
+static int set_size(struct ent *e, size_t n)
+{
+	if (n > e->content.len) {
+		size_t add = n - e->content.len;
+
+		if (buf_reserve(&e->content, add) != 0)
+			return -ENOMEM;
+		memset(e->content.data + e->content.len, 0, add);
+		e->content.len = n;
+		e->content.data[n] = '\0';
+	} else {
+		buf_truncate(&e->content, n);
+	}
+	clock_gettime(CLOCK_REALTIME, &e->mtime);
+	e->ctime = e->mtime;
+	e->commit_failed = 0;
+	e->gen++;
+	return 0;
+}
+
+/* Start a draft on a SOPS file from its view. e->mu held. */
+static int start_draft(struct sopsfs *fs, struct ent *e)
+{
+	if (e->has_draft)
+		return 0;
+	if (ent_load_ident(fs, e) != 0)
+		return -EIO;
+	buf_truncate(&e->content, 0);
+	if (e->view != NULL && buf_add(&e->content, e->view, e->view_len) != 0)
+		return -ENOMEM;
+	if (e->content.data == NULL && buf_reserve(&e->content, 0) != 0)
+		return -ENOMEM;
+	e->has_draft = 1;
+	e->dirty = 0;
+	e->draft_base = e->bid;
+	e->has_base = 1;
+	return 0;
+}
+
+/* Readers of an unchanged view use the kernel page cache (warm reads never
+ * reach the daemon); writers, and readers right after a change the kernel
+ * may not know yet (its cached size could be stale), use direct I/O. */
+static void set_cache_mode(struct ent *e, struct fuse_file_info *fi, int writable)
+{
+	if (writable || e->has_draft || e->attr_gen != e->gen) {
+		fi->direct_io = 1;
+		return;
+	}
+	fi->direct_io = 0;
+	fi->keep_cache = e->page_gen == e->gen;
+	e->page_gen = e->gen;
+}
+
+/* Open a backing regular file that is (or may be) a SOPS file. */
+static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
+			struct fuse_file_info *fi)
+{
+	int wr = is_write(fi->flags), fd, rc = 0;
+	struct ent *e = ent_get(fs, path);
+
+	if (e == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&e->mu);
+	if (!e->has_draft)
+		ent_refresh(fs, e, &r->st);
+	if (e->kind == VF_ERROR && !e->has_draft) {
+		rc = -EIO;
+	} else if (e->kind == VF_SOPS || e->has_draft) {
+		if (wr)
+			rc = start_draft(fs, e);
+		if (rc == 0 && (fi->flags & O_TRUNC) && e->content.len > 0) {
+			set_size(e, 0);
+			e->dirty = 1;
+		}
+		if (rc == 0) {
+			struct handle *h = new_handle(-1, e, wr);
+
+			if (h == NULL) {
+				rc = -ENOMEM;
+			} else {
+				fi->fh = (uintptr_t)h;
+				set_cache_mode(e, fi, wr);
+				e = NULL;        /* the handle keeps the reference */
+			}
+		}
+	} else {
+		fd = backing_open_file(&fs->b, path, fi->flags & ~(O_CREAT | O_EXCL));
+		if (fd < 0) {
+			rc = fd;
+		} else {
+			struct handle *h = new_handle(fd, NULL, wr);
+
+			if (h == NULL) {
+				close(fd);
+				rc = -ENOMEM;
+			} else {
+				fi->fh = (uintptr_t)h;
+				/* an unchanged ordinary file keeps its cached pages */
+				fi->keep_cache = !wr && e->plain_cached &&
+						 bident_eq(&e->bid, &e->cached_bid);
+				e->plain_cached = !wr;
+				e->cached_bid = e->bid;
+			}
+		}
+	}
+	if (e != NULL) {
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	} else {
+		pthread_mutex_unlock(&FH(fi)->e->mu);
+	}
+	return rc;
+}
+
+static int open_virt(struct ent *e, struct fuse_file_info *fi)
+{
+	struct handle *h;
+
+	if (e->symlink)
+		return -ELOOP;
+	pthread_mutex_lock(&e->mu);
+	if ((fi->flags & O_TRUNC) && e->content.len > 0) {
+		set_size(e, 0);
+		e->dirty = 1;
+	}
+	h = new_handle(-1, ent_ref(e), is_write(fi->flags));
+	pthread_mutex_unlock(&e->mu);
+	if (h == NULL)
+		return -ENOMEM;
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	return 0;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	int rc;
+
+	if (is_write(fi->flags) && names_in_git(path))
+		return -EROFS;
+	RDLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0 && r.kind == R_NONE)
+		rc = -ENOENT;
+	else if (rc == 0 && r.kind == R_VIRT)
+		rc = open_virt(r.e, fi);
+	else if (rc == 0 && S_ISREG(r.st.st_mode))
+		rc = open_backing(fs, path, &r, fi);
+	else if (rc == 0) {
+		int fd = backing_open_path(&fs->b, path, fi->flags, 0);
+		struct handle *h = fd < 0 ? NULL : new_handle(fd, NULL, is_write(fi->flags));
+
+		rc = fd < 0 ? fd : h == NULL ? -ENOMEM : 0;
+		if (h != NULL)
+			fi->fh = (uintptr_t)h;
+		else if (fd >= 0)
+			close(fd);
+	}
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+/* A new memory-only file at path (ns write lock held). */
+static struct ent *new_virt(struct sopsfs *fs, const char *path, mode_t mode, int scratch,
+			    struct ident *id)
+{
+	struct fuse_context *ctx = fuse_get_context();
+	struct ent *e = ent_get(fs, path);
+
+	if (e == NULL) {
+		ident_unref(id);
+		return NULL;
+	}
+	ent_overlay(fs, e);
+	pthread_mutex_lock(&e->mu);
+	e->virt = 1;
+	e->scratch = scratch;
+	e->symlink = S_ISLNK(mode);
+	e->unlinked = 0;
+	e->mode = mode;
+	e->uid = ctx ? ctx->uid : getuid();
+	e->gid = ctx ? ctx->gid : getgid();
+	clock_gettime(CLOCK_REALTIME, &e->mtime);
+	e->atime = e->ctime = e->mtime;
+	e->ino = ent_new_ino();
+	buf_truncate(&e->content, 0);
+	buf_reserve(&e->content, 0);
+	e->has_draft = 1;
+	e->dirty = 0;
+	e->carry = 0;
+	if (!e->whiteout)
+		e->has_base = 0;
+	ident_unref(e->id);
+	e->id = id;
+	ent_clear_error(e);
+	pthread_mutex_unlock(&e->mu);
+	return e;
+}
+
+/* Does a path name an rsync temp file of a SOPS/creation-rule target? */
+static int rsync_scratch(struct sopsfs *fs, const char *path)
+{
+	char target[4096];
+	struct res r;
+	struct ident *id;
+	int yes = 0;
+
+	if (!names_rsync_target(path, target, sizeof(target)))
+		return 0;
+	/* ".NAME.XXXXXX" is the temp of NAME, or of ".NAME" for a dot file */
+	for (int dot = 0; dot < 2 && !yes; dot++) {
+		if (dot) {
+			char *slash = strrchr(target, '/');
+			size_t at = slash ? (size_t)(slash - target) + 1 : 0;
+
+			memmove(target + at + 1, target + at, strlen(target + at) + 1);
+			target[at] = '.';
+		}
+		if (resolve(fs, target, &r) == 0) {
+			id = ident_for_path(fs, target, &r);
+			yes = id != NULL;
+			ident_unref(id);
+		}
+		res_done(fs, &r);
+	}
+	return yes;
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	struct ent *e = NULL;
+	struct ident *id = NULL;
+	int rc;
+
+	if (names_in_git(path))
+		return -EROFS;
+	WRLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0 && r.kind != R_NONE) {
+		rc = (fi->flags & O_EXCL) ? -EEXIST : 0;
+		if (rc == 0) {
+			res_done(fs, &r);
+			UNLOCK(fs);
+			return op_open(path, fi);
+		}
+	} else if (rc == 0) {
+		mode = S_IFREG | (mode & 07777);
+		if (names_is_scratch(path) || rsync_scratch(fs, path))
+			e = new_virt(fs, path, mode, 1, NULL);
+		else if ((id = ident_for_path(fs, path, &r)) != NULL)
+			e = new_virt(fs, path, mode, 0, id);
+		else if ((e = new_virt(fs, path, mode, 0, NULL)) != NULL)
+			e->pending = 1;     /* ordinary new file: written through later */
+		if (e != NULL) {
+			rc = open_virt(e, fi);
+			ent_put(fs, e);
+		} else {
+			rc = -ENOMEM;
+		}
+	}
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct handle *h = FH(fi);
+	const uint8_t *d;
+	size_t len;
+	ssize_t n;
+
+	(void)path;
+	if (h->e == NULL) {
+		n = pread(h->fd, buf, size, off);
+		return n < 0 ? -errno : (int)n;
+	}
+	pthread_mutex_lock(&h->e->mu);
+	if (!h->e->has_draft && !h->e->virt && h->e->view == NULL) {
+		/* the view was evicted: rebuild it */
+		struct stat st;
+		const char *name;
+		int dfd = backing_parent(&sopsfs_g->b, h->e->path, &name);
+
+		if (dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			ent_refresh(sopsfs_g, h->e, &st);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	d = ent_data(h->e, &len);
+	n = 0;
+	if ((size_t)off < len) {
+		n = (ssize_t)(len - (size_t)off < size ? len - (size_t)off : size);
+		memcpy(buf, d + off, (size_t)n);
+	}
+	h->e->view_used = time(NULL);
+	pthread_mutex_unlock(&h->e->mu);
+	return (int)n;
+}
+
+static int op_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct handle *h = FH(fi);
+	struct ent *e = h->e;
+	size_t end;
+
+	(void)path;
+	if (e == NULL) {
+		ssize_t n = pwrite(h->fd, buf, size, off);
+
+		return n < 0 ? -errno : (int)n;
+	}
+	pthread_mutex_lock(&e->mu);
+	if (fi->flags & O_APPEND)
+		off = (off_t)e->content.len;
+	end = (size_t)off + size;
+	if (end > e->content.len && set_size(e, end) != 0) {
+		pthread_mutex_unlock(&e->mu);
+		return -ENOMEM;
+	}
+	memcpy(e->content.data + off, buf, size);
+	clock_gettime(CLOCK_REALTIME, &e->mtime);
+	e->ctime = e->mtime;
+	e->dirty = 1;
+	e->commit_failed = 0;
+	e->gen++;                       /* cached pages of readers are stale */
+	pthread_mutex_unlock(&e->mu);
+	return (int)size;
+}
+
+static int truncate_ent(struct sopsfs *fs, struct ent *e, off_t size)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&e->mu);
+	if (!e->virt && !e->has_draft)
+		rc = start_draft(fs, e);
+	if (rc == 0 && (size_t)size != e->content.len) {
+		rc = set_size(e, (size_t)size);
+		e->dirty = 1;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct res r;
+	int rc, fd;
+
+	if (size < 0)
+		return -EINVAL;
+	if (fi != NULL && FH(fi) != NULL) {
+		if (FH(fi)->e != NULL)
+			return truncate_ent(fs, FH(fi)->e, size);
+		return ftruncate(FH(fi)->fd, size) == 0 ? 0 : -errno;
+	}
+	if (names_in_git(path))
+		return -EROFS;
+	RDLOCK(fs);
+	rc = resolve(fs, path, &r);
+	if (rc == 0 && r.kind == R_NONE)
+		rc = -ENOENT;
+	else if (rc == 0 && r.kind == R_VIRT)
+		rc = truncate_ent(fs, r.e, size);
+	else if (rc == 0) {
+		struct ent *e = S_ISREG(r.st.st_mode) ? ent_get(fs, path) : NULL;
+
+		if (e != NULL) {
+			pthread_mutex_lock(&e->mu);
+			if (!e->has_draft)
+				ent_refresh(fs, e, &r.st);
+			pthread_mutex_unlock(&e->mu);
+		}
+		if (e != NULL && (e->kind == VF_SOPS || e->has_draft)) {
+			/* truncate(2) by path: a draft committed right away */
+			rc = truncate_ent(fs, e, size);
+			UNLOCK(fs);
+			WRLOCK(fs);
+			pthread_mutex_lock(&e->mu);
+			if (rc == 0)
+				rc = commit_ent(fs, e);
+			if (rc == 0 && e->writers == 0)
+				e->has_draft = 0;
+			pthread_mutex_unlock(&e->mu);
+		} else if (e != NULL && e->kind == VF_ERROR) {
+			rc = -EIO;
+		} else {
+			fd = backing_open_path(&fs->b, path, O_WRONLY, 0);
+			rc = fd < 0 ? fd : ftruncate(fd, size) == 0 ? 0 : -errno;
+			if (fd >= 0)
+				close(fd);
+		}
+		ent_put(fs, e);
+	}
+	res_done(fs, &r);
+	UNLOCK(fs);
+	return rc;
+}
+
+/* Commit a handle's entry if it has unsaved changes. */
+static int commit_handle(struct sopsfs *fs, struct handle *h)
+{
+	int rc = 0;
+
+	/* a failed commit is reported once (vim shows E667 for the fsync,
+	 * then restores its backup); it is retried after the next write */
+	if (h->e == NULL || !h->e->dirty || h->e->scratch || h->e->pending || h->e->commit_failed)
+		return 0;
+	WRLOCK(fs);
+	pthread_mutex_lock(&h->e->mu);
+	if (!h->e->unlinked)
+		rc = commit_ent(fs, h->e);
+	pthread_mutex_unlock(&h->e->mu);
+	UNLOCK(fs);
+	return rc;
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	struct handle *h = FH(fi);
+
+	(void)path;
+	/* A shell's `> file` closes a dup of the fd before anything is
+	 * written: an empty draft is only committed at fsync or release. */
+	if (h->e != NULL && h->e->content.len == 0)
+		return 0;
+	return h->writable ? commit_handle(sopsfs_g, h) : 0;
+}
+
+static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	struct handle *h = FH(fi);
+
+	(void)path;
+	if (h->e == NULL)
+		return (datasync ? fdatasync(h->fd) : fsync(h->fd)) == 0 ? 0 : -errno;
+	return commit_handle(sopsfs_g, h);
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct handle *h = FH(fi);
+
+	(void)path;
+	if (h->e != NULL) {
+		if (h->writable)
+			commit_handle(fs, h);
+		pthread_mutex_lock(&h->e->mu);
+		if (h->writable)
+			h->e->writers--;
+		if (h->e->pending && h->e->writers == 0)
+			h->e->flush_at = time(NULL) + PENDING_SECONDS;
+		/* keep an uncommitted draft (nothing typed is lost); drop a clean one */
+		if (h->e->writers == 0 && !h->e->dirty && !h->e->virt && h->e->has_draft) {
+			h->e->has_draft = 0;
+			buf_free(&h->e->content);
+		}
+		pthread_mutex_unlock(&h->e->mu);
+		ent_put(fs, h->e);
+	} else {
+		close(h->fd);
+	}
+	free(h);
+	return 0;
+}
+
+int ops_drop_draft(const char *path)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct ent *e;
+	int rc = -ENODATA;
+
+	WRLOCK(fs);
+	e = ent_find(fs, path);
+	if (e != NULL) {
+		pthread_mutex_lock(&e->mu);
+		if (e->has_draft && !e->virt && e->writers == 0) {
+			e->has_draft = 0;
+			e->dirty = 0;
+			e->gen++;
+			ent_clear_error(e);
+			e->kind = VF_UNKNOWN;
+			buf_free(&e->content);
+			rc = 0;
+		}
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	}
+	UNLOCK(fs);
+	return rc;
+}
+
+void ops_file_fill(struct fuse_operations *ops)
+{
+	ops->open = op_open;
+	ops->create = op_create;
+	ops->read = op_read;
+	ops->write = op_write;
+	ops->truncate = op_truncate;
+	ops->flush = op_flush;
+	ops->fsync = op_fsync;
+	ops->release = op_release;
+}

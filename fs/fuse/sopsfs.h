@@ -1,0 +1,64 @@
+/* sopsfs.h - the state of a mounted sopsfs and what the FUSE operations share.
+ *
+ * We use libfuse's high-level (path) API: sopsfs' semantics are path based
+ * (an editor's new file at a SOPS path takes that path's identity), the
+ * kernel resolves symlinks in the mount for us, and every backing access is
+ * an *at() call below SRC (fs/backing.c). The low-level API would only save
+ * the path lookups, which the benchmarks show are not the cost here.
+ */
+#ifndef SOPSFS_SOPSFS_H
+#define SOPSFS_SOPSFS_H
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include "../backing/backing.h"
+#include "../../crypto/keycache.h"
+
+struct etable;
+
+struct sopsfs_opts {
+	char *src;
+	char *mnt;
+	mode_t view_mode;          /* mode of decrypted views (0600) */
+	int ignore_mac;
+	unsigned key_ttl;          /* idle TTL of data keys, s */
+	unsigned key_max_ttl;      /* hard TTL, s */
+	size_t cache_bytes;        /* cap on cached plaintext views */
+	size_t max_file;           /* files larger than this are not inspected */
+	int foreground;
+	int debug;
+	int allow_other;
+	char *scratch;             /* extra scratch patterns (write side) */
+};
+
+struct sopsfs {
+	struct sopsfs_opts o;
+	struct backing b;
+	struct keycache *keys;
+	struct etable *ents;       /* per-path state (fs/ent.c) */
+	pthread_rwlock_t ns;       /* namespace lock: write for changes */
+	pthread_mutex_t unwrap_mu; /* one master-key unwrap at a time */
+	struct fuse *fuse;
+	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
+	atomic_ulong decrypts;     /* files decrypted */
+	atomic_int wipe_requested; /* SIGUSR1 */
+	atomic_int stopping;       /* unmounting: housekeeping ends */
+	pthread_t housekeeper;
+	int mlock_warned;
+};
+
+/* The one mounted filesystem (FUSE callbacks reach it through this). */
+extern struct sopsfs *sopsfs_g;
+
+/* Log a line to syslog/stderr (never with secrets). */
+void sopsfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* fs/mount.c */
+int sopsfs_mount_main(int argc, char **argv);
+
+#endif
