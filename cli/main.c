@@ -82,9 +82,12 @@ int main(int argc, char **argv)
 		return cli_encrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "replace") == 0)
 		return cli_replace(argc - 1, argv + 1);
-	if (strcmp(cmd, "merge") == 0 || strcmp(cmd, "merge-driver") == 0)   /* merge (#12) */
-		return harden(), strcmp(cmd, "merge") == 0 ? cli_merge(argc - 1, argv + 1)
-							   : cli_merge_driver(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0 || strcmp(cmd, "merge-driver") == 0) {   /* merge (#12) */
+		harden();
+		if (strcmp(cmd, "merge") == 0)
+			return cli_merge(argc - 1, argv + 1);
+		return cli_merge_driver(argc - 1, argv + 1);
+	}
 	if (strcmp(cmd, "mount") == 0)
 		return sopsfs_mount_main(argc - 1, argv + 1);
 	if (cmd[0] != '-' && argc >= 3)

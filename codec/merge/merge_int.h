@@ -32,6 +32,7 @@ struct mitem {
 struct mlist {
 	struct mitem *v;
 	size_t n;
+	size_t *order;          /* indices of v sorted by key (lookups) */
 	size_t rs, re;          /* region of the map (line stores) */
 	int json;
 };

@@ -190,6 +190,36 @@ static int items_json(const struct mside *s, const struct node *m, struct mlist 
 	return 0;
 }
 
+static int keycmp(const struct node *a, const struct node *b)
+{
+	size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
+	int c = memcmp(a->key, b->key, n);
+
+	return c != 0 ? c : (a->keylen > b->keylen) - (a->keylen < b->keylen);
+}
+
+static int cmp_order(const void *pa, const void *pb, void *arg)
+{
+	const struct mitem *v = arg;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = keycmp(v[a].n, v[b].n);
+
+	return c != 0 ? c : (a > b) - (a < b);   /* first of equal keys first */
+}
+
+/* Index the items by key (a merge of big files stays n log n). */
+static int make_order(struct mlist *l)
+{
+	if (l->n == 0)
+		return 0;
+	if ((l->order = malloc(l->n * sizeof(*l->order))) == NULL)
+		return -1;
+	for (size_t i = 0; i < l->n; i++)
+		l->order[i] = i;
+	qsort_r(l->order, l->n, sizeof(*l->order), cmp_order, l->v);
+	return 0;
+}
+
 int mitems_get(const struct mside *s, const struct store_ops *st, const struct node *map,
 	       size_t rs, size_t re, struct mlist *out)
 {
@@ -202,6 +232,8 @@ int mitems_get(const struct mside *s, const struct store_ops *st, const struct n
 	if (map == NULL)
 		return 0;
 	rc = out->json ? items_json(s, map, out) : items_lines(s, st, map, rs, re, out);
+	if (rc == 0 && make_order(out) != 0)
+		rc = -1;
 	if (rc != 0)
 		mitems_free(out);
 	return rc;
@@ -210,14 +242,28 @@ int mitems_get(const struct mside *s, const struct store_ops *st, const struct n
 void mitems_free(struct mlist *l)
 {
 	free(l->v);
+	free(l->order);
 	l->v = NULL;
+	l->order = NULL;
 	l->n = 0;
 }
 
 const struct mitem *mitems_find(const struct mlist *l, const char *key, size_t keylen)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].n->keylen == keylen && memcmp(l->v[i].n->key, key, keylen) == 0)
-			return &l->v[i];
+	struct node k;
+	size_t lo = 0, hi = l->n;
+
+	k.key = key;
+	k.keylen = keylen;
+	while (lo < hi) {            /* the first item whose key is >= key */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (keycmp(l->v[l->order[mid]].n, &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < l->n && keycmp(l->v[l->order[lo]].n, &k) == 0)
+		return &l->v[l->order[lo]];
 	return NULL;
 }
