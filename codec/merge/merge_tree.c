@@ -87,11 +87,11 @@ static int insert_json(struct mctx *c, const struct mlist *O, const struct mitem
 	return medits_put(&c->ed, O->rs + 1, O->rs + 1, ",", first ? 0 : 1, x, n, "", 0);
 }
 
-static int line_end(const char *t, size_t len, size_t p)
+static size_t line_end(const char *t, size_t len, size_t p)
 {
 	while (p < len && t[p] != '\n')
 		p++;
-	return (int)(p < len ? p + 1 : p);
+	return p < len ? p + 1 : p;
 }
 
 /* A conflict on item o/t (either may be NULL; anchor places a missing o). */
@@ -114,9 +114,9 @@ static int conflict(struct mctx *c, const struct mlist *O, const struct mitem *o
 			te = t->e;
 		}
 	} else {
-		s = o ? merge_line_start(c->o.t, o->ks) : (size_t)line_end(c->o.t, c->o.len,
-			anchor ? anchor->ve : O->rs);
-		e = o ? (size_t)line_end(c->o.t, c->o.len, o->ve) : s;
+		s = o ? merge_line_start(c->o.t, o->ks)
+		      : line_end(c->o.t, c->o.len, anchor ? anchor->ve : O->rs);
+		e = o ? line_end(c->o.t, c->o.len, o->ve) : s;
 		if (t) {
 			ts = merge_line_start(c->t.t, t->ks);
 			te = t->ve;

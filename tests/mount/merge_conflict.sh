@@ -135,4 +135,4 @@ else
 	fail "after the merge the mount shows the committed file" "$(head -c 300 "$MNT/app.yaml" | tr '\n' '|')"
 fi
 unmount_sopsfs "$MNT" || fail "unmount" "daemon did not exit"
-[ -n "${MERGE_SHOW_LOG:-}" ] && cat "$TMP/mount.log"
+if [ -n "${MERGE_SHOW_LOG:-}" ]; then cat "$TMP/mount.log"; fi
