@@ -26,13 +26,17 @@ SRC=$TMP/src
 mkdir -p "$SRC" && cd "$SRC" || exit 1
 git init -q .
 git config merge.sopsfs.driver "$CLI merge-driver %O %A %B %P"
-printf '*.yaml merge=sopsfs\n*.ini merge=sopsfs\n' >.gitattributes
+printf '*.yaml merge=sopsfs\n*.ini merge=sopsfs\n*.env merge=sopsfs\n*.bin merge=sopsfs\n' >.gitattributes
 printf 'database:\n    user: admin\n    password: pw-base-111\napi:\n    token: tok-base-222\n' >"$TMP/p.yaml"
 printf '{\n\t"a": "j-base",\n\t"b": "j-base"\n}\n' >"$TMP/p.json"
 printf '[db]\nuser = admin\npassword = pw-base-111\n' >"$TMP/p.ini"
+printf 'USER=admin\nPW=pw-base-111\n' >"$TMP/p.env"
+printf 'pw-base-111\n' >"$TMP/p.bin"
 "$CLI" encrypt --age "$R" "$TMP/p.yaml" >app.yaml
 "$CLI" encrypt --age "$R" "$TMP/p.json" >app.json
 "$CLI" encrypt --age "$R" "$TMP/p.ini" >app.ini
+"$CLI" encrypt --age "$R" "$TMP/p.env" >app.env
+"$CLI" encrypt --age "$R" "$TMP/p.bin" >app.bin
 rm -f "$TMP"/p.*
 git add -A && git commit -qm base
 edit() {   # file sed-expression (through `sopsfs replace`, plaintext in a pipe)
@@ -42,15 +46,19 @@ git checkout -qb theirs
 edit app.yaml 's/pw-base-111/pw-theirs-333/; s/tok-base-222/tok-theirs-444/'
 edit app.json 's/"b": "j-base"/"b": "j-theirs-888"/'
 edit app.ini 's/pw-base-111/pw-theirs-333/'
+edit app.env 's/pw-base-111/pw-theirs-333/'
+edit app.bin 's/pw-base-111/pw-theirs-333/'
 git commit -qam theirs
 git checkout -q -
 edit app.yaml 's/pw-base-111/pw-ours-555/'
 edit app.json 's/"a": "j-base"/"a": "j-ours-777"/'
 edit app.ini 's/pw-base-111/pw-ours-555/'
+edit app.env 's/pw-base-111/pw-ours-555/'
+edit app.bin 's/pw-base-111/pw-ours-555/'
 git commit -qam ours
 git merge --no-edit theirs >"$TMP/merge.out" 2>&1
-if [ "$(git ls-files -u | wc -l)" = 9 ]; then
-	ok "git merge stops with app.yaml, app.ini (driver) and app.json (line merge) in conflict"
+if [ "$(git ls-files -u | wc -l)" = 15 ]; then
+	ok "git merge stops with five files (four with the driver, JSON with git's line merge) in conflict"
 else
 	fail "git merge stops with three conflicts" "$(git ls-files -u | head -c 300)"
 fi
@@ -73,6 +81,17 @@ if [ "$(cat "$MNT/app.ini")" = "$want_ini" ]; then
 else
 	fail "the mount shows the merge with markers (INI)" "$(head -c 400 "$MNT/app.ini" | tr '\n' '|')"
 fi
+for f in env bin; do
+	case $f in
+	env) w=$(printf 'USER=admin\n<<<<<<< ours\nPW=pw-ours-555\n=======\nPW=pw-theirs-333\n>>>>>>> theirs') ;;
+	bin) w=$(printf '<<<<<<< ours\npw-ours-555\n=======\npw-theirs-333\n>>>>>>> theirs') ;;
+	esac
+	if [ "$(cat "$MNT/app.$f")" = "$w" ]; then
+		ok "the mount shows the merge with markers ($f)"
+	else
+		fail "the mount shows the merge with markers ($f)" "$(head -c 300 "$MNT/app.$f" | tr '\n' '|')"
+	fi
+done
 if [ "$(cat "$MNT/app.json")" = "$(printf '{\n\t"a": "j-ours-777",\n\t"b": "j-theirs-888"\n}')" ]; then
 	ok "without the driver (git's line merge of the ciphertext) the mount shows the merged values"
 else
@@ -110,10 +129,17 @@ else
 fi
 vi_ex -c 'g/^<<<<<<< ours$/.,/^=======$/d' -c 'g/^>>>>>>> theirs$/d' -c 'wq' "$MNT/app.ini"
 vi_ex -c 'wq' "$MNT/app.json"
+vi_ex -c 'g/^=======$/.,/^>>>>>>> theirs$/d' -c 'g/^<<<<<<< ours$/d' -c 'wq' "$MNT/app.env"
+printf 'pw-fixed-666\n' >"$MNT/app.bin"
 if "$CLI" decrypt app.json 2>/dev/null | grep -q j-theirs-888 && [ "$("$CLI" decrypt app.ini)" = "$(printf '[db]\nuser = admin\npassword = pw-theirs-333')" ]; then
 	ok "INI resolution and the JSON merge (saved unchanged) are written to SRC"
 else
 	fail "INI and JSON resolutions are written" "$(head -c 300 app.json)"
+fi
+if [ "$("$CLI" decrypt app.env)" = "$(printf 'USER=admin\nPW=pw-ours-555')" ] && [ "$("$CLI" decrypt app.bin)" = pw-fixed-666 ]; then
+	ok "dotenv resolution (vim, ours' side) and binary resolution (shell redirection) are written"
+else
+	fail "dotenv and binary resolutions are written" "$("$CLI" decrypt app.env 2>&1 | head -c 200)"
 fi
 leak=$(grep -rlE "$VALUES" "$SRC" "$TMPDIR" 2>/dev/null)
 if [ -z "$leak" ]; then
@@ -121,7 +147,7 @@ if [ -z "$leak" ]; then
 else
 	fail "no plaintext in SRC or \$TMPDIR" "$leak"
 fi
-git add app.yaml app.json app.ini && git commit -q --no-edit
+git add app.yaml app.json app.ini app.env app.bin && git commit -q --no-edit
 git show HEAD:app.yaml >"$TMP/committed.yaml"
 if [ -z "$(git ls-files -u)" ] && [ "$("$CLI" decrypt "$TMP/committed.yaml")" = "$resolved" ]; then
 	ok "git add + git commit in SRC: the merge commit decrypts to the resolution"
@@ -133,6 +159,28 @@ if [ "$(cat "$MNT/app.yaml")" = "$resolved" ]; then
 	ok "after the merge the mount shows the committed file"
 else
 	fail "after the merge the mount shows the committed file" "$(head -c 300 "$MNT/app.yaml" | tr '\n' '|')"
+fi
+
+# A cherry-pick conflict shows markers too; --abort brings the file back.
+git checkout -qb pick
+edit app.env 's/pw-ours-555/pw-theirs-333/'
+git commit -qam pick
+git checkout -q -
+edit app.env 's/pw-ours-555/pw-base-111/'
+git commit -qam main
+git cherry-pick pick >/dev/null 2>&1
+sleep 1.1
+if grep -q '^<<<<<<< ours$' "$MNT/app.env"; then
+	ok "a cherry-pick conflict is shown with markers"
+else
+	fail "a cherry-pick conflict is shown with markers" "$(head -c 200 "$MNT/app.env" | tr '\n' '|')"
+fi
+git cherry-pick --abort
+sleep 1.1
+if [ "$(cat "$MNT/app.env")" = "$(printf 'USER=admin\nPW=pw-base-111')" ]; then
+	ok "after git cherry-pick --abort the mount shows the file again"
+else
+	fail "after git cherry-pick --abort the mount shows the file again" "$(head -c 200 "$MNT/app.env" | tr '\n' '|')"
 fi
 unmount_sopsfs "$MNT" || fail "unmount" "daemon did not exit"
 if [ -n "${MERGE_SHOW_LOG:-}" ]; then cat "$TMP/mount.log"; fi
