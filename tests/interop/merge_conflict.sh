@@ -120,3 +120,12 @@ if [ "$rc" = 1 ] && grep -q "sops metadata" err && [ ! -e out.yaml ] && cmp -s A
 else
 	fail "both rotated the data key differently" "rc=$rc $(head -c 300 err)"
 fi
+# Without a key to decrypt with: the driver fails (git records a conflict),
+# says why in sops' words and leaves %A untouched.
+cp ours.yaml A3.yaml
+SOPS_AGE_KEY_FILE=$TMP/nonexistent "$SOPSFS" merge-driver base.yaml A3.yaml theirs.yaml x.yaml 2>err; rc=$?
+if [ "$rc" != 0 ] && cmp -s A3.yaml ours.yaml && grep -q "Failed to get the data key" err; then
+	ok "merge-driver without keys fails with sops' message and leaves %A untouched"
+else
+	fail "merge-driver without keys" "rc=$rc $(head -c 300 err)"
+fi
