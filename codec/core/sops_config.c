@@ -12,7 +12,7 @@
  */
 #include "sops_config.h"
 #include "config_int.h"
-#include "go_regex.h"
+#include "re2.h"
 #include "../../common/buf.h"
 
 #include <ctype.h>
@@ -197,16 +197,16 @@ done:
 
 static int rule_matches(const struct creation_rule *r, const char *rel, struct sops_err *err)
 {
-	struct go_regex *re;
+	struct re2 *re;
 	int m;
 
 	if (r->path_regex[0] == '\0')
 		return 1;
-	re = go_regex_compile(r->path_regex, err);
+	re = re2_compile(r->path_regex, err);
 	if (re == NULL)
 		return err_prefix(err, "can not compile regexp: ");
-	m = go_regex_search_str(re, rel);
-	go_regex_free(re);
+	m = re2_search_str(re, rel);
+	re2_free(re);
 	if (m < 0)
 		return err_set(err, EX_ERROR, "error loading config: out of memory");
 	return m;
