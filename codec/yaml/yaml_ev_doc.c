@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int oom(struct yparser *P)
+{
+	return err_set(P->err, EX_ERROR, "out of memory");
+}
+
 /* ---- directives and documents ---------------------------------------------------- */
 
 static int add_tag_dir(struct yparser *P, const char *handle, const char *prefix,

@@ -20,7 +20,6 @@ enum {
 /* yaml_events.c: errors, stacks, tokens and comments */
 int perr(struct yparser *P, const struct ymark *context, const char *problem,
 	 const struct ymark *pm);
-int oom(struct yparser *P);
 int push_state(struct yparser *P, int st);
 void pop_state(struct yparser *P);
 int push_mark(struct yparser *P, struct ymark m);

@@ -43,7 +43,7 @@ int perr(struct yparser *P, const struct ymark *context, const char *problem,
 	return err_set(P->err, EX_COULD_NOT_READ, "yaml: %s", problem);
 }
 
-int oom(struct yparser *P)
+static int oom(struct yparser *P)
 {
 	return err_set(P->err, EX_ERROR, "out of memory");
 }
