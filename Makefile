@@ -3,6 +3,9 @@
 #   make check    install dependencies, build, run every test (unit tests under ASan+UBSan)
 #   make demo     install dependencies, build, run the demo
 #   make bench    benchmarks (docs/benchmarks.md)
+#   make install  binary, man page, bash completion, systemd user unit under
+#                 $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
+#   make deb      a Debian package in build/ (installs dpkg-dev, debhelper)
 
 CC      ?= cc
 PKGS    := fuse3 yaml-0.1 jansson openssl libsodium gpgme libcurl libpcre2-8 libgit2
@@ -24,8 +27,17 @@ OBJ      := $(LIB_SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 
-.PHONY: all check demo bench deps clean test-unit
+.PHONY: all check demo bench deps clean test-unit install uninstall deb FORCE
 all: build/sopsfs
+
+# `sopsfs --version` names the commit: a COMMIT file (written by `make deb`
+# into the package source, which has no .git) or git; else "unknown".
+SOPSFS_COMMIT ?= $(shell cat COMMIT 2>/dev/null || git rev-parse --short HEAD 2>/dev/null || echo unknown)
+build/commit.stamp: FORCE
+	@mkdir -p build
+	@echo '$(SOPSFS_COMMIT)' | cmp -s - $@ || echo '$(SOPSFS_COMMIT)' > $@
+build/obj/cli/main.o build/asan/cli/main.o: build/commit.stamp
+build/obj/cli/main.o build/asan/cli/main.o: BASEFLAGS += -DSOPSFS_COMMIT='"$(SOPSFS_COMMIT)"'
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -36,7 +48,7 @@ build/asan/%.o: %.c
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
 
 build/sopsfs: $(OBJ) build/obj/cli/main.o
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # The same binary under ASan+UBSan, used by the interop tests.
 build/sopsfs-asan: $(ASAN_OBJ) build/asan/cli/main.o
@@ -67,6 +79,41 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory build/sopsfs
 	@bash scripts/bench.sh
+
+# ---- installing ----
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      := $(PREFIX)/bin
+MAN1DIR     := $(PREFIX)/share/man/man1
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+USERUNITDIR := $(PREFIX)/lib/systemd/user
+INSTALLED   := $(BINDIR)/sopsfs $(MAN1DIR)/sopsfs.1 $(BASHCOMPDIR)/sopsfs \
+	       $(USERUNITDIR)/sopsfs@.service
+
+build/sopsfs@.service: dist/systemd/sopsfs@.service.in FORCE
+	@mkdir -p build
+	@sed 's|@BINDIR@|$(BINDIR)|g' $< > $@.tmp && mv $@.tmp $@
+
+install: build/sopsfs build/sopsfs@.service
+	install -D -m 0755 build/sopsfs $(DESTDIR)$(BINDIR)/sopsfs
+	install -D -m 0644 man/sopsfs.1 $(DESTDIR)$(MAN1DIR)/sopsfs.1
+	install -D -m 0644 dist/bash-completion/sopsfs $(DESTDIR)$(BASHCOMPDIR)/sopsfs
+	install -D -m 0644 build/sopsfs@.service $(DESTDIR)$(USERUNITDIR)/sopsfs@.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# The package is built from a copy of the tree in build/deb (dpkg-buildpackage
+# writes its results next to the source directory); the .deb ends in build/.
+deb:
+	@bash scripts/install-deps.sh --deb
+	rm -rf build/deb && mkdir -p build/deb/sopsfs
+	git ls-files -z 2>/dev/null | xargs -0 cp --parents -t build/deb/sopsfs 2>/dev/null || \
+		tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C build/deb/sopsfs
+	echo '$(SOPSFS_COMMIT)' > build/deb/sopsfs/COMMIT
+	cd build/deb/sopsfs && dpkg-buildpackage -us -uc -b
+	cp build/deb/sopsfs_*.deb build/
+	@ls -1 build/sopsfs_*.deb
 
 clean:
 	rm -rf build

@@ -8,6 +8,9 @@
 #include <sys/resource.h>
 
 #define SOPSFS_VERSION "0.1.0"
+#ifndef SOPSFS_COMMIT           /* the Makefile passes the git commit */
+#define SOPSFS_COMMIT "unknown"
+#endif
 
 static const char usage[] =
 "sopsfs - show a directory of SOPS-encrypted files decrypted, edit them in place\n"
@@ -71,7 +74,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {
-		printf("sopsfs %s (sops file format 3.13.2)\n", SOPSFS_VERSION);
+		printf("sopsfs %s (commit %s; sops file format 3.13.2)\n", SOPSFS_VERSION, SOPSFS_COMMIT);
 		return 0;
 	}
 	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0)

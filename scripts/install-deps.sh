@@ -2,6 +2,7 @@
 # install-deps.sh - install the Debian packages sopsfs needs to build, test,
 # run the demo and the benchmarks. Idempotent; prints nothing when all are
 # present. Uses sudo when not root.
+#   install-deps.sh --deb   only what `make deb` needs to build a package
 set -eu
 
 PKGS=(
@@ -13,7 +14,10 @@ PKGS=(
 	attr acl rsync tmux vim neovim nano emacs-nox git python3 perl procps psmisc
 	# benchmarks
 	bindfs hyperfine
+	# man page check
+	groff-base man-db
 )
+[ "${1:-}" = "--deb" ] && PKGS=(build-essential dpkg-dev debhelper fakeroot)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -22,8 +26,10 @@ done
 
 # Node.js may come from elsewhere (NodeSource bundles npm): only ask Debian
 # for it when the commands are missing.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${1:-}" != "--deb" ]; then
+	command -v node >/dev/null 2>&1 || missing+=(nodejs)
+	command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -34,6 +40,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	$SUDO apt-get update -qq >/dev/null
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+[ "${1:-}" = "--deb" ] && exit 0
 
 # kubectl is optional (tests and demo skip it when absent); Debian ships it as
 # kubernetes-client. Try it quietly when kubectl is missing.

@@ -2,7 +2,8 @@
 # run.sh - run every test and print the closing "N passed, N failed" line.
 #
 # Unit tests: build/tests/test_* (built with ASan+UBSan).
-# Script tests: tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh).
+# Script tests: tests/static/*.sh (layering, man page, install), then
+# tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh).
 # Every test prints "ok - name", "not ok - name: why" or "skip - name: why";
 # this script counts them. A binary or script that crashes or exits non-zero
 # without reporting a failure counts as one failure.
@@ -37,7 +38,7 @@ for t in build/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
-for dir in tests/interop tests/mount; do
+for dir in tests/static tests/interop tests/mount; do
 	for t in "$dir"/*.sh; do
 		[ -f "$t" ] || continue
 		run_one "${dir#tests/}/$(basename "$t" .sh)" bash "$t"

@@ -1,6 +1,6 @@
 /* rules.c - the encryption-selection rules (sops.go shouldBeEncrypted). */
 #include "rules.h"
-#include "go_regex.h"
+#include "re2.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,7 @@ int rules_init(struct sel_rules *r, const char *const values[RULE_COUNT],
 		return err_set(err, EX_ERROR, "out of memory");
 	/* Go: "Invalid regexes silently never match" - keep re NULL then. */
 	if (is_regex_rule(r->kind))
-		r->re = go_regex_compile(r->value, &ignored);
+		r->re = re2_compile(r->value, &ignored);
 	return 0;
 }
 
@@ -53,7 +53,7 @@ void rules_free(struct sel_rules *r)
 {
 	free(r->value);
 	if (r->re != NULL)
-		go_regex_free(r->re);
+		re2_free(r->re);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -66,7 +66,7 @@ static int has_suffix(const char *s, size_t n, const char *suf)
 
 static int match(const struct sel_rules *r, const char *s, size_t n)
 {
-	return r->re != NULL && go_regex_search(r->re, s, n) == 1;
+	return r->re != NULL && re2_search(r->re, s, n) == 1;
 }
 
 static int any_component(const struct sel_rules *r, const char *const *comps,

@@ -27,13 +27,13 @@ extern const char *const sel_rule_names[RULE_COUNT];
 
 #define DEFAULT_UNENCRYPTED_SUFFIX "_unencrypted"
 
-struct go_regex;
+struct re2;
 
 struct sel_rules {
 	enum sel_rule kind;         /* the active rule */
 	char *value;                /* its suffix or regex (heap) */
 	int defaulted;              /* no rule given: _unencrypted assumed */
-	struct go_regex *re;        /* compiled regex (NULL: never matches) */
+	struct re2 *re;        /* compiled regex (NULL: never matches) */
 	int mac_only_encrypted;
 };
 

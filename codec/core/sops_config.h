@@ -2,7 +2,7 @@
  *
  * Follows sops 3.13.2 config/config.go (see docs/sops-format.md section 8):
  * the first creation rule whose path_regex is empty or matches (Go regex
- * search, codec/go_regex.h) the file path relative to the config file's
+ * search, codec/core/re2.h) the file path relative to the config file's
  * directory wins; its keys become key groups; at most one selection rule.
  * Nothing here is secret (recipients, fingerprints, ARNs), so plain heap
  * memory is used.

@@ -6,7 +6,7 @@
 #include "iv_stash.h"
 #include "../../crypto/hash.h"
 #include "../../common/secure_mem.h"
-#include "go_regex.h"
+#include "re2.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -62,7 +62,7 @@ static int enc_leaf(struct enc_ctx *c, const struct leaf_visit *v, struct sops_e
 	if (value_encrypt(c->key, val, type, v->aad, v->aad_len, c->stash, &c->encs, err) != 0)
 		return -1;
 	if (v->is_comment && c->rules->kind == RULE_UNENCRYPTED_COMMENT_REGEX && c->rules->re &&
-	    go_regex_search(c->rules->re, (char *)c->encs.data + start, c->encs.len - start) == 1)
+	    re2_search(c->rules->re, (char *)c->encs.data + start, c->encs.len - start) == 1)
 		return err_set(err, EX_ENCRYPT_WALK, "Encrypted comment matches "
 			       "UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex "
 			       "cannot match an encrypted comment.");
