@@ -6,10 +6,14 @@
 
 extern const struct provider age_provider;
 extern const struct provider pgp_provider;
+extern const struct provider aws_kms_provider;   /* providers/aws_kms */
+extern const struct provider gcp_kms_provider;   /* providers/gcp_kms */
 
 static const struct provider *const providers[] = {
 	&age_provider,
 	&pgp_provider,
+	&aws_kms_provider,
+	&gcp_kms_provider,
 };
 
 const char *const provider_decryption_order[] = {
