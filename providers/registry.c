@@ -6,10 +6,17 @@
 
 extern const struct provider age_provider;
 extern const struct provider pgp_provider;
+/* kms2: Azure Key Vault, Vault transit, HuaweiCloud KMS */
+extern const struct provider azure_kv_provider;
+extern const struct provider hc_vault_provider;
+extern const struct provider hckms_provider;
 
 static const struct provider *const providers[] = {
 	&age_provider,
 	&pgp_provider,
+	&azure_kv_provider,
+	&hc_vault_provider,
+	&hckms_provider,
 };
 
 const char *const provider_decryption_order[] = {
