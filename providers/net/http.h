@@ -63,9 +63,9 @@ int net_parse_timeout(const char *s, int *ms_out);
 
 struct net_request;
 /* Called before every attempt (first one included) to (re)compute headers
- * that depend on the time, e.g. AWS SigV4. It fills *extra with
- * "Name: value" header lines (secure buffers are fine: the list is freed
- * with net_headers_free after the attempt). */
+ * that depend on the time, e.g. AWS SigV4. It fills *extra with a malloc'ed
+ * array of "Name: value" lines, each allocated with sm_strndup (locked);
+ * net_request frees them with net_headers_free after the attempt. */
 typedef int (*net_sign_fn)(const struct net_request *req, void *ctx,
 			   char ***extra, size_t *nextra, struct sops_err *err);
 
@@ -115,9 +115,9 @@ int net_url_host(const char *url, struct buf *out);
  * characters kept). Appends to out. */
 int net_urlencode(struct buf *out, const char *s, size_t len);
 
-/* Free a header list made by a sign hook (each string with sm_free if
- * secure != 0, else free). */
-void net_headers_free(char **h, size_t n, int secure);
+/* Free a header list made by a sign hook (strings with sm_free, the array
+ * with free). */
+void net_headers_free(char **h, size_t n);
 
 /* Reset every breaker (tests, SIGHUP). */
 void net_breaker_reset(void);
