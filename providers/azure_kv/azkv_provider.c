@@ -35,7 +35,7 @@
 /* Azure Key Vault DNS suffixes and the token scope of each cloud. */
 static const struct {
 	const char *suffix;
-	const char *scope = NULL;
+	const char *scope;
 } kv_domains[] = {
 	{ ".vault.azure.net", "https://vault.azure.net/.default" },
 	{ ".vault.azure.cn", "https://vault.azure.cn/.default" },
