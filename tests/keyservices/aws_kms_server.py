@@ -13,6 +13,8 @@ Usage: aws_kms_server.py STATE_DIR
   STATE/http_port (plain HTTP: IMDSv2 under /latest/, container
   credentials under /container/creds).
   STATE/calls.log: "OP principal=NAME [extra]" per successful KMS/STS call.
+  STATE/max_inflight: the most requests seen in flight at once (delete the
+  file to start counting again).
   Knobs (kms2_stand): latency_ms, throttle (ThrottlingException 400),
   fail500, hang - for the KMS/STS listener only.
 
@@ -47,6 +49,7 @@ KEYS = {}   # arn -> (index, 32-byte secret)
 for i, arn in enumerate(sorted(CFG.get("keys", {}))):
     KEYS[arn] = (i, secrets.token_bytes(32))
 IMDS_TOKENS = set()
+INFLIGHT = PEAK = 0
 
 
 def calls(line):
@@ -214,6 +217,27 @@ class Main(st.BaseHandler):
 
     def xml(self, status, text):
         return status, text, {}
+
+    def _handle(self):
+        """Track requests in flight (STATE/max_inflight: the peak, for the
+        parallel-unwrap tests; delete the file to reset)."""
+        global INFLIGHT, PEAK
+        with LOCK:
+            INFLIGHT += 1
+            mf = os.path.join(STATE, "max_inflight")
+            if not os.path.exists(mf):
+                PEAK = 0
+            if INFLIGHT > PEAK:
+                PEAK = INFLIGHT
+                with open(mf, "w") as f:
+                    f.write("%d\n" % PEAK)
+        try:
+            super()._handle()
+        finally:
+            with LOCK:
+                INFLIGHT -= 1
+
+    do_GET = do_POST = do_PUT = _handle
 
     def send_json(self, status, obj, headers=None):
         if isinstance(obj, str):   # STS answers in XML
