@@ -103,7 +103,7 @@ static const char mount_usage[] =
 "  -o scratch=P1:P2     more file-name globs kept in memory only\n"
 "  -o age_key_file=F    age identities (instead of SOPS_AGE_KEY_FILE)\n"
 "  -o gnupghome=DIR     GnuPG home (instead of GNUPGHOME)\n"
-"  -o kms_parallel=8    key-service unwraps run in parallel (prefetch workers)\n"
+"  -o kms_parallel=16   key-service unwraps run in parallel (prefetch workers)\n"
 "  -o kms_timeout=10    seconds per key-service request (then EIO)\n"
 "  -o prefetch=on       unwrap a directory's data keys when it is listed or\n"
 "                       its first SOPS file is read (off: only on demand)\n"

@@ -35,7 +35,7 @@ struct sopsfs_opts {
 	int allow_other;
 	char *scratch;             /* extra scratch patterns (write side) */
 	/* kms1: key services (fs/prefetch) */
-	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 8) */
+	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 16) */
 	int prefetch;              /* -o prefetch=on|off (default on) */
 };
 

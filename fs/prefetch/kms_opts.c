@@ -15,7 +15,7 @@ int kms_opts_apply(struct sopsfs *fs, unsigned parallel, const char *timeout,
 		fprintf(stderr, "sopsfs: kms_parallel must be between 1 and 256\n");
 		return -1;
 	}
-	fs->o.kms_parallel = parallel ? (int)parallel : 8;
+	fs->o.kms_parallel = parallel ? (int)parallel : 16;
 	if (timeout != NULL) {
 		if (net_parse_timeout(timeout, &ms) != 0) {
 			fprintf(stderr, "sopsfs: kms_timeout=%s: expected seconds (e.g. 10, 2.5, "

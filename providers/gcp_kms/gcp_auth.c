@@ -40,16 +40,19 @@ static int token_request(const char *uri, const struct buf *form, int allow_http
 				  .body = form->data, .body_len = form->len,
 				  .secret_response = 1, .allow_http = allow_http };
 	struct net_response rs = { 0 };
-	struct buf e = BUF_INIT;
+	struct buf e = BUF_INIT, d = BUF_INIT;
 	long long ttl = 3600;
 	int rc = -1;
 
 	if (net_request(&rq, &rs, err) != 0)
 		goto out;
 	if (rs.status != 200) {
+		/* Go's oauth2: `oauth2: "invalid_grant" "Invalid JWT Signature."` */
 		jget(&rs.body, "error", &e);
-		err_set(err, EX_ERROR, "oauth2: cannot fetch token: %s answered HTTP %ld%s%s", uri,
-			rs.status, e.len ? ": " : "", e.len ? (char *)e.data : "");
+		jget(&rs.body, "error_description", &d);
+		err_set(err, EX_ERROR, "oauth2: cannot fetch token: HTTP %ld: oauth2: \"%.100s\" "
+			"\"%.300s\"", rs.status, e.len ? (char *)e.data : "",
+			d.len ? (char *)d.data : "");
 		goto out;
 	}
 	if (jget(&rs.body, "access_token", out) != 0 || out->len == 0) {
@@ -62,6 +65,7 @@ static int token_request(const char *uri, const struct buf *form, int allow_http
 out:
 	net_response_free(&rs);
 	buf_free(&e);
+	buf_free(&d);
 	return rc;
 }
 

@@ -38,6 +38,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kms2_stand as st  # noqa: E402
+from kms1_stand import serve_tls  # noqa: E402
+
 
 STATE = sys.argv[1]
 CFG = json.load(open(os.path.join(STATE, "config.json")))
@@ -49,7 +51,7 @@ KEYS = {}   # arn -> (index, 32-byte secret)
 for i, arn in enumerate(sorted(CFG.get("keys", {}))):
     KEYS[arn] = (i, secrets.token_bytes(32))
 IMDS_TOKENS = set()
-INFLIGHT = PEAK = 0
+INFLIGHT = PEAK = CONNS = 0
 
 
 def calls(line):
@@ -218,24 +220,36 @@ class Main(st.BaseHandler):
     def xml(self, status, text):
         return status, text, {}
 
+    def setup(self):
+        """Count connections (STATE/connections: keep-alive reuse check)."""
+        global CONNS
+        super().setup()
+        with LOCK:
+            CONNS += 1
+            with open(os.path.join(STATE, "connections"), "w") as f:
+                f.write("%d\n" % CONNS)
+
     def _handle(self):
         """Track requests in flight (STATE/max_inflight: the peak, for the
         parallel-unwrap tests; delete the file to reset)."""
         global INFLIGHT, PEAK
         with LOCK:
             INFLIGHT += 1
-            mf = os.path.join(STATE, "max_inflight")
-            if not os.path.exists(mf):
-                PEAK = 0
-            if INFLIGHT > PEAK:
-                PEAK = INFLIGHT
-                with open(mf, "w") as f:
-                    f.write("%d\n" % PEAK)
+            if INFLIGHT > PEAK or PEAK == 0:
+                mf = os.path.join(STATE, "max_inflight")
+                if not os.path.exists(mf):
+                    PEAK = 0
+                if INFLIGHT > PEAK:
+                    PEAK = INFLIGHT
+                    with open(mf, "w") as f:
+                        f.write("%d\n" % PEAK)
         try:
             super()._handle()
         finally:
             with LOCK:
                 INFLIGHT -= 1
+                if not os.path.exists(os.path.join(STATE, "max_inflight")):
+                    PEAK = 0
 
     do_GET = do_POST = do_PUT = _handle
 
@@ -291,6 +305,6 @@ class Meta(st.BaseHandler):
 
 
 if __name__ == "__main__":
-    st.serve(Main, STATE, tls=True, port_file="port")
+    serve_tls(Main, STATE)
     st.serve(Meta, STATE, tls=False, port_file="http_port")
     st.wait_forever()

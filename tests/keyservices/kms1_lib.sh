@@ -89,3 +89,60 @@ aws_env_keys() {
 aws_last_principal() {
 	grep -E '^(Decrypt|Encrypt) ' "$AWS_STATE/calls.log" 2>/dev/null | tail -1 | sed -n 's/.*principal=\([^ ]*\).*/\1/p'
 }
+
+GCP_KEY1=projects/sops-test/locations/global/keyRings/ring/cryptoKeys/key1
+GCP_KEY2=projects/sops-test/locations/global/keyRings/ring/cryptoKeys/key2
+GCP_SA_EMAIL=sopsfs-test@sops-test.iam.gserviceaccount.com
+GCP_CLIENT_ID=client-123.apps.googleusercontent.com
+GCP_CLIENT_SECRET=clientsecret-TESTSECRET-7
+GCP_REFRESH=refresh-TESTSECRET-8
+GCP_STATIC=ya29.static-TESTSECRET-9
+
+# gcp_start DIR: service-account key pair, config, server; writes
+# DIR/sa.json (service_account), DIR/user.json (authorized_user) and
+# DIR/sa-wrong.json (same account, another key).
+gcp_start() {
+	local d=$1 all
+	mkdir -p "$d"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/sa.pem" 2>/dev/null &&
+		openssl pkey -in "$d/sa.pem" -pubout -out "$d/sa.pub" 2>/dev/null &&
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/wrong.pem" 2>/dev/null || return 1
+	all='"sa:'$GCP_SA_EMAIL'","user:'$GCP_CLIENT_ID'","static","gce"'
+	cat >"$d/config.json" <<JSON
+{"sa_email": "$GCP_SA_EMAIL", "sa_pub": "$d/sa.pub",
+ "client_id": "$GCP_CLIENT_ID", "client_secret": "$GCP_CLIENT_SECRET",
+ "refresh_token": "$GCP_REFRESH", "static_token": "$GCP_STATIC",
+ "keys": {"$GCP_KEY1": {"allow": [$all]}, "$GCP_KEY2": {"allow": [$all]}}}
+JSON
+	ks_run gcp "$d" gcp_kms_server.py
+	GCP_PORT=$(ks_wait_port "$d/port") && GCP_META_PORT=$(ks_wait_port "$d/http_port") || return 1
+	GCP_STATE=$d
+	"$KS_PY" - "$d" "$GCP_PORT" "$GCP_SA_EMAIL" "$GCP_CLIENT_ID" "$GCP_CLIENT_SECRET" "$GCP_REFRESH" <<'PY'
+import json, sys
+d, port, email, cid, csec, rt = sys.argv[1:]
+uri = "https://127.0.0.1:%s/token" % port
+for name, pem in (("sa.json", "sa.pem"), ("sa-wrong.json", "wrong.pem")):
+    json.dump({"type": "service_account", "project_id": "sops-test", "private_key_id": "kid-1",
+               "private_key": open("%s/%s" % (d, pem)).read(), "client_email": email,
+               "client_id": "1", "token_uri": uri}, open("%s/%s" % (d, name), "w"), indent=2)
+json.dump({"type": "authorized_user", "client_id": cid, "client_secret": csec,
+           "refresh_token": rt, "token_uri": uri}, open("%s/user.json" % d, "w"), indent=2)
+PY
+}
+
+gcp_env() {
+	local v
+	for v in GOOGLE_CREDENTIALS GOOGLE_OAUTH_ACCESS_TOKEN GOOGLE_APPLICATION_CREDENTIALS \
+		CLOUDSDK_CONFIG SOPS_GCP_KMS_UNIVERSE_DOMAIN SOPS_GCP_KMS_CLIENT_TYPE; do
+		unset "$v"
+	done
+	export SOPS_GCP_KMS_ENDPOINT=https://127.0.0.1:$GCP_PORT
+	export CURL_CA_BUNDLE=$GCP_STATE/tls/ca.crt SSL_CERT_FILE=$GCP_STATE/tls/ca.crt
+	export GCE_METADATA_HOST=127.0.0.1:1      # closed: no metadata server unless a test sets it
+	export HOME=$TMP/ghome
+	mkdir -p "$HOME"
+}
+
+gcp_last_principal() {
+	grep -E '^(decrypt|encrypt) ' "$GCP_STATE/calls.log" 2>/dev/null | tail -1 | sed -n 's/.*principal=\([^ ]*\).*/\1/p'
+}
