@@ -18,11 +18,11 @@ void svc_created_now(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int svc_read_secret_file(const char *path, size_t max, struct buf *out)
+int svc_read_secret_raw(const char *path, size_t max, struct buf *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char chunk[512];
-	size_t start = out->len, s, e;
+	size_t start = out->len;
 	ssize_t n;
 
 	if (fd < 0)
@@ -42,9 +42,19 @@ int svc_read_secret_file(const char *path, size_t max, struct buf *out)
 		buf_truncate(out, start);
 		return -1;
 	}
-	for (s = start; s < out->len && strchr(" \t\r\n", out->data[s]); s++)
+	return 0;
+}
+
+int svc_read_secret_file(const char *path, size_t max, struct buf *out)
+{
+	size_t start = out->len, s, e;
+	int rc = svc_read_secret_raw(path, max, out);
+
+	if (rc != 0)
+		return rc;
+	for (s = start; s < out->len && out->data[s] != 0 && strchr(" \t\r\n", out->data[s]); s++)
 		;
-	for (e = out->len; e > s && strchr(" \t\r\n", out->data[e - 1]); e--)
+	for (e = out->len; e > s && out->data[e - 1] != 0 && strchr(" \t\r\n", out->data[e - 1]); e--)
 		;
 	memmove(out->data + start, out->data + s, e - s);
 	buf_truncate(out, start + (e - s));

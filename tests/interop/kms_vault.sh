@@ -134,7 +134,8 @@ if need_fuse vault_mount; then
 		printf 'user: bob\npassword: hunter2-plain\nport: 5432\n' >"$MNT/app.yaml"
 		sync
 		for _ in $(seq 1 60); do grep -q 'user: ENC' "$SRC/app.yaml" && ! cmp -s "$SRC/app.yaml" "$TMP/flag.yaml" && break; sleep 0.05; done
-		[ "$(meta_block "$SRC/app.yaml" hc_vault)" = "$(meta_block "$TMP/flag.yaml" hc_vault)" ] &&
+		! cmp -s "$SRC/app.yaml" "$TMP/flag.yaml" && grep -q "user: bob" <(svc "${V[@]}" -- decrypt "$SRC/app.yaml"; cat "$OUT") &&
+			[ "$(meta_block "$SRC/app.yaml" hc_vault)" = "$(meta_block "$TMP/flag.yaml" hc_vault)" ] &&
 			! grep -q 'hunter2' "$SRC/app.yaml" && ok vault_reencrypt_keeps_entry ||
 			fail vault_reencrypt_keeps_entry "the hc_vault entry changed on re-encryption"
 		unmount_sopsfs "$MNT"
