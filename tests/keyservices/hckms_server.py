@@ -2,7 +2,8 @@
 """hckms_server.py - HuaweiCloud KMS (v2) + IAM project lookup stand-in.
 
 Usage: hckms_server.py STATE_DIR --ak AK --sk SK --project-id PID
-         [--region tr-west-1] [--security-token T] [--keys UUID1,UUID2]
+         [--region tr-west-1] [--temp-ak AK2 --temp-sk SK2 --security-token T]
+         [--keys UUID1,UUID2]
 
 Authentication (API Gateway AK/SK, "SDK-HMAC-SHA256"): every request must
 carry X-Sdk-Date (YYYYMMDDTHHMMSSZ, within 15 minutes) and
@@ -13,8 +14,8 @@ The server recomputes the signature from the request it received:
                      SignedHeaders \n hex(SHA256(body))
   StringToSign = "SDK-HMAC-SHA256\n" + X-Sdk-Date + "\n" + hex(SHA256(CR))
   Signature = hex(HMAC-SHA256(SK, StringToSign))
-host and x-sdk-date must be signed; with --security-token the request must
-carry (and sign) X-Security-Token. Failures: 401 {"error_code":
+host and x-sdk-date must be signed; requests made with the temporary
+--temp-ak must carry (and sign) X-Security-Token equal to --security-token. Failures: 401 {"error_code":
 "APIGW.0301","error_msg":"Incorrect IAM authentication information: ..."}.
 KMS API (project-level: X-Project-Id must be signed and equal the path's):
   POST /v1.0/<project_id>/kms/encrypt-data
@@ -67,7 +68,11 @@ def check_signature(method, path, query, headers, body):
         ak, signed, sig = parts["Access"], parts["SignedHeaders"], parts["Signature"]
     except (ValueError, KeyError):
         return "malformed authorization"
-    if ak != OPTS.ak:
+    if ak == OPTS.ak:
+        sk = OPTS.sk
+    elif OPTS.temp_ak and ak == OPTS.temp_ak:
+        sk = OPTS.temp_sk
+    else:
         return "ak not found"
     names = signed.split(";")
     if "host" not in names or "x-sdk-date" not in names or names != sorted(names):
@@ -79,8 +84,8 @@ def check_signature(method, path, query, headers, body):
         return "bad x-sdk-date"
     if abs((datetime.datetime.now(datetime.timezone.utc) - t).total_seconds()) > 900:
         return "request expired"
-    if OPTS.security_token and ("x-security-token" not in names or
-                                headers.get("X-Security-Token") != OPTS.security_token):
+    if ak == OPTS.temp_ak and ("x-security-token" not in names or
+                               headers.get("X-Security-Token") != OPTS.security_token):
         return "security token missing or wrong"
     uri = path if path.endswith("/") else path + "/"
     q = sorted(urllib.parse.parse_qsl(query, keep_blank_values=True))
@@ -88,7 +93,7 @@ def check_signature(method, path, query, headers, body):
     ch = "".join("%s:%s\n" % (n, (headers.get(n) or "").strip()) for n in names)
     cr = "\n".join([method, uri, cq, ch, signed, hashlib.sha256(body).hexdigest()])
     sts = "SDK-HMAC-SHA256\n%s\n%s" % (date, hashlib.sha256(cr.encode()).hexdigest())
-    want = hmac.new(OPTS.sk.encode(), sts.encode(), hashlib.sha256).hexdigest()
+    want = hmac.new(sk.encode(), sts.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(want, sig):
         return "verify aksk signature fail"
     return None
@@ -152,6 +157,8 @@ def main():
     ap.add_argument("--sk", required=True)
     ap.add_argument("--project-id", required=True)
     ap.add_argument("--region", default="tr-west-1")
+    ap.add_argument("--temp-ak", default="")
+    ap.add_argument("--temp-sk", default="")
     ap.add_argument("--security-token", default="")
     ap.add_argument("--keys", default="")
     OPTS = ap.parse_args()
