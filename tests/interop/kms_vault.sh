@@ -115,6 +115,34 @@ expect vault_allowlist_encrypt_refuses 1 "Allowlist does not allow"
 [ ! -e "$TMP/trap/connections" ] && ok vault_refused_no_connection ||
 	fail vault_refused_no_connection "the refused address was contacted: $(cat "$TMP/trap/connections")"
 
+# --- mixed groups: age + Vault in one group (age is tried first, so a hung
+# Vault costs nothing); Shamir across age and Vault (both needed) ---
+if command -v age-keygen >/dev/null 2>&1; then
+	age-keygen -o "$TMP/age.txt" >/dev/null 2>&1
+	AGE_R=$(age-keygen -y "$TMP/age.txt")
+	svc "${V[@]}" -- encrypt --age "$AGE_R" --hc-vault-transit "$URI" "$TMP/plain.yaml"
+	cp "$OUT" "$TMP/mixed.yaml"
+	knobs vault '{"hang": true}'
+	start=$(date +%s%N)
+	svc "${V[@]}" SOPS_AGE_KEY_FILE="$TMP/age.txt" -- decrypt "$TMP/mixed.yaml"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	knobs vault '{}'
+	cmp -s "$OUT" "$TMP/plain.yaml" && [ "$ms" -lt 2000 ] && ok vault_mixed_group_age_first ||
+		fail vault_mixed_group_age_first "rc $RC in $ms ms: $(head -c 300 "$ERR")"
+	mkdir -p "$TMP/shamir"
+	printf 'creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age:\n          - %s\n      - hc_vault:\n          - %s\n' \
+		"$AGE_R" "$URI" >"$TMP/shamir/.sops.yaml"
+	cp "$TMP/plain.yaml" "$TMP/shamir/s.yaml"
+	(cd "$TMP/shamir" && svc "${V[@]}" -- encrypt s.yaml)
+	cp "$OUT" "$TMP/shamir.yaml"
+	svc "${V[@]}" SOPS_AGE_KEY_FILE="$TMP/age.txt" -- decrypt "$TMP/shamir.yaml"
+	cmp -s "$OUT" "$TMP/plain.yaml" && ok vault_shamir_age_and_vault || fail vault_shamir_age_and_vault "rc $RC: $(head -c 300 "$ERR")"
+	svc VAULT_ADDR="$ADDR" VAULT_CACERT="$CA" SOPS_AGE_KEY_FILE="$TMP/age.txt" -- decrypt "$TMP/shamir.yaml"
+	expect vault_shamir_needs_both 128 "Group 1: FAILED"
+else
+	skip vault_mixed_groups "age-keygen not installed"
+fi
+
 # --- throttling and a 500 are retried ---
 knobs vault '{"throttle": 2}'
 svc "${V[@]}" -- decrypt "$TMP/flag.yaml"
