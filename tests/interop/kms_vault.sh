@@ -155,7 +155,7 @@ knobs vault '{}'
 # --- through the mount: read, and a write keeps the hc_vault entry ---
 if need_fuse vault_mount; then
 	SRC=$TMP/src; MNT=$(new_mountpoint)
-	mkdir -p "$SRC" && cp "$TMP/flag.yaml" "$SRC/app.yaml"
+	mkdir -p "$SRC" && cp "$TMP/flag.yaml" "$SRC/app.yaml" && cp "$TMP/rule/.sops.yaml" "$SRC/"
 	export VAULT_ADDR="$ADDR" VAULT_TOKEN="$TOKEN" VAULT_NAMESPACE=team1 VAULT_CACERT="$CA"
 	if mount_sopsfs "$SRC" "$MNT"; then
 		cmp -s "$MNT/app.yaml" "$TMP/plain.yaml" && ok vault_mount_read || fail vault_mount_read "plaintext differs"
@@ -166,6 +166,11 @@ if need_fuse vault_mount; then
 			[ "$(meta_block "$SRC/app.yaml" hc_vault)" = "$(meta_block "$TMP/flag.yaml" hc_vault)" ] &&
 			! grep -q 'hunter2' "$SRC/app.yaml" && ok vault_reencrypt_keeps_entry ||
 			fail vault_reencrypt_keeps_entry "the hc_vault entry changed on re-encryption"
+		printf 'token: new-file-secret\n' >"$MNT/new.yaml"
+		for _ in $(seq 1 80); do grep -q 'vault_address' "$SRC/new.yaml" 2>/dev/null && break; sleep 0.05; done
+		[ "$(meta_fields "$SRC/new.yaml" hc_vault)" = "$fields" ] && ! grep -q 'new-file-secret' "$SRC/new.yaml" &&
+			grep -qx 'token: new-file-secret' <(svc "${V[@]}" -- decrypt "$SRC/new.yaml"; cat "$OUT") &&
+			ok vault_mount_new_file_rule || fail vault_mount_new_file_rule "new file not encrypted to Vault by the rule"
 		unmount_sopsfs "$MNT"
 	else
 		fail vault_mount_read "mount failed"
