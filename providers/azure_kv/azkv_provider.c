@@ -343,11 +343,18 @@ out:
 	return rc;
 }
 
+/* sops' ToString: <vault_url>/keys/<name>/<version> (valid until the
+ * thread's next call). */
 static const char *azkv_describe(const struct master_key *mk)
 {
-	const struct mk_field *u = mk_get(mk, "vault_url");
+	static _Thread_local char s[768];
+	const struct mk_field *u = mk_get(mk, "vault_url"), *n = mk_get(mk, "name"),
+			      *v = mk_get(mk, "version");
 
-	return u != NULL ? u->value : "azure_kv";
+	if (u == NULL || n == NULL || v == NULL)
+		return "azure_kv";
+	snprintf(s, sizeof(s), "%.300s/keys/%.200s/%.200s", u->value, n->value, v->value);
+	return s;
 }
 
 const struct provider azure_kv_provider = {

@@ -241,11 +241,18 @@ static int vault_wrap(const char *recipient, const uint8_t *key, size_t len,
 	return rc;
 }
 
+/* sops' ToString: <vault_address>/v1/<engine_path>/keys/<key_name> (valid
+ * until the thread's next call). */
 static const char *vault_describe(const struct master_key *mk)
 {
-	const struct mk_field *a = mk_get(mk, "vault_address");
+	static _Thread_local char s[768];
+	const struct mk_field *a = mk_get(mk, "vault_address"), *e = mk_get(mk, "engine_path"),
+			      *n = mk_get(mk, "key_name");
 
-	return a != NULL ? a->value : "hc_vault";
+	if (a == NULL || e == NULL || n == NULL)
+		return "hc_vault";
+	snprintf(s, sizeof(s), "%.300s/v1/%.200s/keys/%.200s", a->value, e->value, n->value);
+	return s;
 }
 
 const struct provider hc_vault_provider = {
