@@ -38,6 +38,9 @@ int aws_creds_parse(const struct buf *in, struct aws_creds *out);
  * Always ends with "/". */
 int aws_endpoint(const char *service, const char *region, struct buf *out);
 
+/* AWS_CA_BUNDLE (the SDK's own CA bundle variable) or NULL. */
+const char *aws_ca_bundle(void);
+
 /* STS (aws_sts.c). */
 int sts_assume_role(const char *region, const char *role_arn, const char *session,
 		    const struct aws_creds *base, struct buf *out, time_t *exp,

@@ -106,6 +106,7 @@ static int kms_call(const struct aws_target *t, const char *op, const struct buf
 		goto out;
 	}
 	rq.url = (char *)url.data;
+	rq.ca_file = aws_ca_bundle();
 	if (net_request(&rq, rs, err) != 0) {
 		err_prefix(err, "operation error KMS: %s, ", op);
 		goto out;

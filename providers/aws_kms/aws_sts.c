@@ -35,6 +35,13 @@ int aws_endpoint(const char *service, const char *region, struct buf *out)
 			  strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
 }
 
+const char *aws_ca_bundle(void)
+{
+	const char *b = getenv("AWS_CA_BUNDLE");
+
+	return b != NULL && *b != '\0' ? b : NULL;
+}
+
 int aws_creds_ser(struct buf *out, const char *akid, size_t al, const char *sk, size_t sl,
 		  const char *tok, size_t tl)
 {
@@ -173,6 +180,7 @@ static int sts_call(const char *action, const char *region, const struct buf *fo
 	if (aws_endpoint("sts", region, &url) != 0)
 		goto out;
 	rq.url = (char *)url.data;
+	rq.ca_file = aws_ca_bundle();
 	if (base != NULL) {
 		rq.sign = sts_sign_fn;
 		rq.sign_ctx = &sg;

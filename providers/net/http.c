@@ -13,7 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-struct net_config net_config = { 10000, 3, 5000, 0 };
+struct net_config net_config = { 10000, 3, 5000, 0, 0 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_rc = CURLE_FAILED_INIT;
@@ -26,6 +26,12 @@ static void handle_destroy(void *h)
 
 static void global_init(void)
 {
+	const char *t = getenv("SOPSFS_KMS_TIMEOUT");
+	int ms;
+
+	/* the CLI's kms timeout (the mount sets net_config from -o kms_timeout=) */
+	if (t != NULL && *t != '\0' && !net_config.timeout_set && net_parse_timeout(t, &ms) == 0)
+		net_config.timeout_ms = ms;
 	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (init_rc == CURLE_OK && pthread_key_create(&handle_key, handle_destroy) != 0)
 		init_rc = CURLE_FAILED_INIT;
@@ -260,12 +266,13 @@ int net_request(const struct net_request *req, struct net_response *resp,
 {
 	struct buf origin = BUF_INIT;
 	char msg[768] = "";
-	int timeout = req->timeout_ms > 0 ? req->timeout_ms : net_config.timeout_ms;
-	int retries = req->retries < 0 ? 0 : req->retries > 0 ? req->retries : net_config.retries;
+	int timeout, retries;
 	enum outcome o = OUT_FAIL_FINAL;
 	int rc = -1;
 
 	pthread_once(&init_once, global_init);
+	timeout = req->timeout_ms > 0 ? req->timeout_ms : net_config.timeout_ms;
+	retries = req->retries < 0 ? 0 : req->retries > 0 ? req->retries : net_config.retries;
 	if (init_rc != CURLE_OK)
 		return err_set(err, EX_ERROR, "cannot initialise libcurl");
 	if (net_url_origin(req->url, &origin) != 0) {

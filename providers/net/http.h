@@ -14,7 +14,8 @@
  *   unless req->allow_http (metadata services on link-local / loopback,
  *   Vault dev servers: the provider decides, not the file).
  * - Timeout: every attempt is bounded by net_config.timeout_ms (mount
- *   option kms_timeout=, CLI default 10 s), unless req->timeout_ms > 0.
+ *   option kms_timeout=, else the SOPSFS_KMS_TIMEOUT environment variable,
+ *   default 10 s), unless req->timeout_ms > 0.
  * - Retries: on connection errors, timeouts, HTTP 429, 5xx, and 400 bodies
  *   naming throttling (ThrottlingException, TooManyRequests,
  *   RequestLimitExceeded, Throttling, SlowDown), up to net_config.retries
@@ -54,6 +55,8 @@ struct net_config {
 	int breaker_ms;   /* how long a failed host is not asked again */
 	int verbose;      /* >0: log one line per attempt (method, host, status,
 			   * ms) to stderr; never headers or bodies */
+	int timeout_set;  /* timeout_ms set by an option: SOPSFS_KMS_TIMEOUT
+			   * (read at the first request) does not override it */
 };
 extern struct net_config net_config;
 
