@@ -92,7 +92,7 @@ static int vault_call(const struct vault_key *k, const char *op, const struct bu
 {
 	struct buf url = BUF_INIT, tok = BUF_INIT_SECURE, hdr_tok = BUF_INIT_SECURE, hdr_ns = BUF_INIT;
 	const char *ns = getenv("VAULT_NAMESPACE");
-	const char *headers[3];
+	const char *headers[4];
 	struct net_request req;
 	int rc = -1;
 
@@ -113,6 +113,7 @@ static int vault_call(const struct vault_key *k, const char *op, const struct bu
 	memset(&req, 0, sizeof(req));
 	headers[req.nheaders++] = (char *)hdr_tok.data;
 	headers[req.nheaders++] = "Content-Type: application/json";
+	headers[req.nheaders++] = "X-Vault-Request: true";   /* as Vault's client sends */
 	if (ns != NULL && ns[0] != '\0') {
 		if (buf_printf(&hdr_ns, "X-Vault-Namespace: %s", ns) != 0) {
 			err_set(err, EX_ERROR, "out of memory");
