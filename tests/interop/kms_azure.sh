@@ -126,7 +126,10 @@ expect azure_no_credentials 128 "EnvironmentCredential: missing environment vari
 # probes above reached the listener on purpose: start counting afresh) ---
 rm -f "$TMP/trap/connections"
 sed "s|vault_url: $VAULT|vault_url: https://127.0.0.1:$LP|" "$TMP/flag.yaml" >"$TMP/evil.yaml"
+tokens_before=$(grep -c 'oauth2/v2.0/token' "$TMP/az/requests.log")
 svc SSL_CERT_FILE="$CA" "${SP[@]}" -- decrypt "$TMP/evil.yaml"
+[ "$(grep -c 'oauth2/v2.0/token' "$TMP/az/requests.log")" = "$tokens_before" ] && ok azure_refused_asks_no_token ||
+	fail azure_refused_asks_no_token "a token was requested for a refused vault URL"
 expect azure_other_domain_refused 128 "refusing Azure Key Vault URL https://127.0.0.1:$LP: the host is not on an Azure Key Vault domain"
 svc SSL_CERT_FILE="$CA" "${SP[@]}" -- encrypt --azure-kv "https://127.0.0.1:$LP/keys/sops-key/$VER" "$TMP/plain.yaml"
 expect azure_other_domain_encrypt_refused 1 "refusing Azure Key Vault URL"
