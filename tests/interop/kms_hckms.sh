@@ -89,8 +89,11 @@ cmp -s "$OUT" "$TMP/p.yaml" && ok hckms_credentials_file || fail hckms_credentia
 mv "$TMP/home/.huaweicloud/credentials" "$TMP/hc-creds.ini"
 svc "${BASE[@]}" HUAWEICLOUD_SDK_CREDENTIALS_FILE="$TMP/hc-creds.ini" -- decrypt "$TMP/flag.yaml"
 cmp -s "$OUT" "$TMP/p.yaml" && ok hckms_credentials_file_env || fail hckms_credentials_file_env "rc $RC: $(head -c 300 "$ERR")"
-svc "${BASE[@]}" -- decrypt "$TMP/flag.yaml"
-expect hckms_no_credentials 128 "no AK/SK found \(tried HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, then ak/sk in the \[basic\] section of ~/.huaweicloud/credentials\)"
+svc "${BASE[@]}" HUAWEICLOUD_SDK_PROJECT_ID=proj42 SOPSFS_HUAWEICLOUD_METADATA_ENDPOINT="http://127.0.0.1:$(stand_port hc http_port)" -- decrypt "$TMP/flag.yaml"
+cmp -s "$OUT" "$TMP/p.yaml" && ok hckms_ecs_metadata || fail hckms_ecs_metadata "rc $RC: $(head -c 300 "$ERR")"
+listener deadend
+svc "${BASE[@]}" SOPSFS_HUAWEICLOUD_METADATA_ENDPOINT="http://127.0.0.1:$(stand_port deadend)" -- decrypt "$TMP/flag.yaml"
+expect hckms_no_credentials 128 "no AK/SK found \(tried HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, then ak/sk in the \[basic\] section of ~/.huaweicloud/credentials, then the ECS metadata service\)"
 
 # --- the region never names another host ---
 listener trap

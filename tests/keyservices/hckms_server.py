@@ -26,6 +26,9 @@ KMS API (project-level: X-Project-Id must be signed and equal the path's):
        -> {"key_id":uuid,"plain_text":str,"plain_text_base64":...}
   errors: 400/404 {"error":{"error_code":"KMS.xxxx","error_msg":...}}
 IAM:  GET /v3/projects?name=<region> -> {"projects":[{"id":PID,"name":region}]}
+ECS metadata (plain HTTP listener, port in STATE/http_port, no auth):
+  GET /openstack/latest/securitykey -> {"credential":{"access":TEMP_AK,
+      "secret":TEMP_SK,"securitytoken":T,"expires_at":"<RFC 3339, +1 h>"}}
 cipher_text = base64(uuid (36 bytes) | sealed(plain_text)) with the key's
 own 32 random bytes (kms2_stand.hmac_seal), so a blob of another key fails
 (KMS.0207 "decrypt failed"). TLS with the test CA; port in STATE/port;
@@ -106,6 +109,11 @@ class Handler(kms2_stand.BaseHandler):
         return 500, {"error": {"error_code": "KMS.0001", "error_msg": "internal error"}}, {}
 
     def route(self, method, path, query, body):
+        if method == "GET" and path == "/openstack/latest/securitykey" and OPTS.temp_ak:
+            exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+            return 200, {"credential": {"access": OPTS.temp_ak, "secret": OPTS.temp_sk,
+                                        "securitytoken": OPTS.security_token,
+                                        "expires_at": exp.strftime("%Y-%m-%dT%H:%M:%S.000000Z")}}, {}
         bad = check_signature(method, path, query, self.headers, body)
         if bad:
             return auth_error(bad)
@@ -165,6 +173,7 @@ def main():
     for k in (OPTS.keys.split(",") if OPTS.keys else []):
         KEYS[k] = secrets.token_bytes(32)
     os.makedirs(OPTS.state, exist_ok=True)
+    kms2_stand.serve(Handler, OPTS.state, tls=False, port_file="http_port")
     kms2_stand.serve(Handler, OPTS.state)
     kms2_stand.wait_forever()
 
