@@ -30,7 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define AZKV_API_VERSION "7.6"   /* what azkeys v1.4+ sends */
+#define AZKV_API_VERSION "2025-07-01"   /* what azkeys v1.5.0 (sops 3.13.2) sends */
 
 /* Azure Key Vault DNS suffixes and the token scope of each cloud. */
 static const struct {
