@@ -187,7 +187,9 @@ int vault_uri_parse(const char *uri, struct vault_key *k, struct sops_err *err)
 		return err_set(err, EX_ERROR, "out of memory");
 	}
 	p[strcspn(p, "?#")] = '\0';
-	for (char *sv = NULL, *t = strtok_r(p, "/", &sv); t != NULL && nd < 64; t = strtok_r(NULL, "/", &sv))
+	char *sv = NULL;
+
+	for (char *t = strtok_r(p, "/", &sv); t != NULL && nd < 64; t = strtok_r(NULL, "/", &sv))
 		dirs[nd++] = t;
 	k->key_name = strdup(dirs[nd - 1]);
 	struct buf eng = BUF_INIT;
