@@ -156,6 +156,28 @@ static void merge_rules(struct new_file_spec *spec, const struct enc_args *a)
 		spec->shamir_threshold = a->threshold;
 }
 
+/* The keys given on the command line (or their variables) as one group;
+ * --encryption-context and --aws-profile go with every --kms ARN in the
+ * form aws_kms.h describes: "ARN[+ROLE]|CONTEXT|PROFILE". */
+static int add_cli_keys(const struct enc_args *a, const char *age, const char *pgp,
+			const char *const svc[NSVC], struct new_file_spec *spec,
+			struct sops_err *err)
+{
+	const char *ctx = a->context ? a->context : "", *prof = a->aws_profile ? a->aws_profile : "";
+	struct buf sfx = BUF_INIT;
+	int rc = spec_add_group(spec, age, pgp, err);
+
+	if (rc == 0 && (ctx[0] != '\0' || prof[0] != '\0') &&
+	    buf_printf(&sfx, prof[0] ? "|%s|%s" : "|%s", ctx, prof) != 0)
+		rc = err_set(err, EX_ERROR, "out of memory");
+	for (int k = 0; k < NSVC && rc == 0; k++)
+		if (svc[k] != NULL)
+			rc = spec_add_typed(spec, svc_type[k], svc[k],
+					    k == 0 && sfx.len ? (char *)sfx.data : NULL, err);
+	buf_free(&sfx);
+	return rc;
+}
+
 static int build_spec(const struct enc_args *a, struct new_file_spec *spec,
 		      struct sops_config **cfg, struct sops_err *err)
 {
@@ -172,20 +194,8 @@ static int build_spec(const struct enc_args *a, struct new_file_spec *spec,
 		any |= svc[k] != NULL && svc[k][0] != '\0';
 	}
 	if (any) {
-		if (spec_add_group(spec, age, pgp, err) != 0)
+		if (add_cli_keys(a, age, pgp, svc, spec, err) != 0)
 			return -1;
-		for (int k = 0; k < NSVC; k++) {
-			char sfx[2048];
-			const char *ctx = a->context ? a->context : "", *prof = a->aws_profile;
-
-			snprintf(sfx, sizeof(sfx), "|%s|%s", ctx, prof ? prof : "");
-			if (prof == NULL || prof[0] == '\0')
-				sfx[strlen(ctx) + 1] = '\0';
-			if (svc[k] != NULL && spec_add_typed(spec, svc_type[k], svc[k],
-							    k == 0 && strlen(sfx) > 1 ? sfx : NULL,
-							    err) != 0)
-				return -1;
-		}
 		merge_rules(spec, a);
 		return 0;
 	}

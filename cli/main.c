@@ -29,6 +29,12 @@ static const char usage[] =
 "      data key, key groups and rules. Unchanged values keep their exact ciphertext;\n"
 "      the diff is the changed values plus lastmodified and mac. Identical plaintext\n"
 "      writes nothing. The write is atomic (temp file, fsync, rename).\n"
+"  sopsfs merge BASE OURS THEIRS [-o OUT]\n"
+"      Three-way merge of a SOPS file's values (keys changed on one side only are\n"
+"      taken from that side), re-encrypted with OURS' data key; exit 1 and the\n"
+"      conflicting key paths (never values) on stderr when both sides changed a value.\n"
+"  sopsfs merge-driver %O %A %B %P\n"
+"      The same as a git merge driver (see README, \"Merging SOPS files\").\n"
 "\n"
 "The file format (YAML, JSON, dotenv, INI, binary) is chosen from the file name\n"
 "like sops does. Keys: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,\n"
@@ -76,6 +82,12 @@ int main(int argc, char **argv)
 		return cli_encrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "replace") == 0)
 		return cli_replace(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0 || strcmp(cmd, "merge-driver") == 0) {   /* merge (#12) */
+		harden();
+		if (strcmp(cmd, "merge") == 0)
+			return cli_merge(argc - 1, argv + 1);
+		return cli_merge_driver(argc - 1, argv + 1);
+	}
 	if (strcmp(cmd, "mount") == 0)
 		return sopsfs_mount_main(argc - 1, argv + 1);
 	if (cmd[0] != '-' && argc >= 3)

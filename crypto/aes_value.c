@@ -13,6 +13,7 @@
 #include "../common/secure_mem.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -105,6 +106,22 @@ static int b64_field(const char *what, const char *p, size_t n, struct buf *out,
 
 /* Decrypt ct with tag; plaintext goes to out (exactly ct_len bytes).
  * Returns 0, or -1 when authentication fails. */
+/* AES-256-GCM fetched once per process: the implicit fetch behind
+ * EVP_aes_256_gcm() repeats a provider lookup at every Init. */
+static EVP_CIPHER *gcm_cipher;
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
+
+static void gcm_fetch(void)
+{
+	gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *aes_gcm(void)
+{
+	pthread_once(&gcm_once, gcm_fetch);
+	return gcm_cipher;
+}
+
 static int gcm_open(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 		    const char *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
 		    const uint8_t *tag, uint8_t *out)
@@ -113,7 +130,8 @@ static int gcm_open(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 	int len = 0, ok;
 
 	ok = c != NULL &&
-	     EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	     aes_gcm() != NULL &&
+	     EVP_DecryptInit_ex(c, aes_gcm(), NULL, NULL, NULL) == 1 &&
 	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) == 1 &&
 	     EVP_DecryptInit_ex(c, NULL, NULL, key, iv) == 1 &&
 	     (aad_len == 0 ||
@@ -133,7 +151,8 @@ static int gcm_seal(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 	int len = 0, ok;
 
 	ok = c != NULL &&
-	     EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	     aes_gcm() != NULL &&
+	     EVP_EncryptInit_ex(c, aes_gcm(), NULL, NULL, NULL) == 1 &&
 	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) == 1 &&
 	     EVP_EncryptInit_ex(c, NULL, NULL, key, iv) == 1 &&
 	     (aad_len == 0 ||

@@ -1,11 +1,11 @@
-/* hash.h - SHA-2 helpers (OpenSSL EVP) for the sops MAC and age. */
+/* hash.h - SHA-2 helpers (libsodium) for the sops MAC and age. */
 #ifndef SOPSFS_HASH_H
 #define SOPSFS_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct sha512_ctx;   /* opaque (wraps EVP_MD_CTX) */
+struct sha512_ctx;   /* opaque (a libsodium SHA-512 state) */
 
 struct sha512_ctx *sha512_new(void);
 int sha512_update(struct sha512_ctx *c, const void *p, size_t n);

@@ -1,20 +1,17 @@
-/* age_prim.c - the primitives age is built on, from OpenSSL 3 and libsodium.
+/* age_prim.c - the primitives age is built on, from libsodium.
  *
- * HKDF-SHA-256 and HMAC-SHA-256 and randomness come from OpenSSL; X25519 and
- * ChaCha20-Poly1305 from libsodium, whose one-shot calls work on our own
- * (locked) buffers instead of library-allocated key objects. Also a small
- * Go-%q quoter for error texts.
+ * X25519, ChaCha20-Poly1305, HMAC-SHA-256 and randomness come from
+ * libsodium, whose one-shot calls work on our own (locked) buffers instead of
+ * library-allocated key objects. HKDF-SHA-256 (RFC 5869) is the two loops
+ * over libsodium's HMAC below: Debian 12's libsodium 1.0.18 has no HKDF, and
+ * OpenSSL's EVP_KDF fetch costs more than the whole rest of an age decrypt at
+ * process start (it is what `sopsfs decrypt` in a loop pays per file). Also a
+ * small Go-%q quoter for error texts.
  */
 #include "age.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
-#include <openssl/rand.h>
 #include <sodium.h>
 
 /* sodium_init is idempotent and thread-safe (it takes its own lock). */
@@ -23,43 +20,57 @@ static int sodium_ready(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-int age_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
-		    const char *info, uint8_t *out, size_t out_len)
-{
-	static const uint8_t empty[1];
-	EVP_KDF *kdf;
-	EVP_KDF_CTX *ctx;
-	OSSL_PARAM params[5];
-	int ok;
-
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	if (kdf == NULL)
-		return -1;
-	ctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
-	if (ctx == NULL)
-		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-						      (void *)(ikm ? ikm : empty), ikm_len);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-						      (void *)(salt ? salt : empty), salt_len);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-						      strlen(info));
-	params[4] = OSSL_PARAM_construct_end();
-	ok = EVP_KDF_derive(ctx, out, out_len, params) == 1;
-	EVP_KDF_CTX_free(ctx);
-	return ok ? 0 : -1;
-}
-
 int age_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t n,
 		    uint8_t out[32])
 {
-	unsigned int len = 32;
+	crypto_auth_hmacsha256_state st;
+	int rc;
 
-	if (HMAC(EVP_sha256(), key, (int)key_len, msg, n, out, &len) == NULL || len != 32)
+	if (sodium_ready() != 0)
 		return -1;
-	return 0;
+	rc = crypto_auth_hmacsha256_init(&st, key, key_len) == 0 &&
+	     crypto_auth_hmacsha256_update(&st, msg, n) == 0 &&
+	     crypto_auth_hmacsha256_final(&st, out) == 0 ? 0 : -1;
+	sodium_memzero(&st, sizeof(st));
+	return rc;
+}
+
+/* RFC 5869: PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) | info | i). */
+int age_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+		    const char *info, uint8_t *out, size_t out_len)
+{
+	static const uint8_t zeros[32];
+	crypto_auth_hmacsha256_state st;
+	uint8_t prk[32], t[32];
+	size_t info_len = strlen(info), done = 0;
+	int rc = -1;
+
+	if (out_len > 255 * 32 || sodium_ready() != 0)
+		return -1;
+	if (salt == NULL || salt_len == 0) {
+		salt = zeros;
+		salt_len = sizeof(zeros);
+	}
+	if (age_hmac_sha256(salt, salt_len, ikm ? ikm : zeros, ikm ? ikm_len : 0, prk) != 0)
+		goto out;
+	for (uint8_t i = 1; done < out_len; i++) {
+		size_t take = out_len - done < 32 ? out_len - done : 32;
+
+		if (crypto_auth_hmacsha256_init(&st, prk, sizeof(prk)) != 0 ||
+		    (i > 1 && crypto_auth_hmacsha256_update(&st, t, sizeof(t)) != 0) ||
+		    crypto_auth_hmacsha256_update(&st, (const uint8_t *)info, info_len) != 0 ||
+		    crypto_auth_hmacsha256_update(&st, &i, 1) != 0 ||
+		    crypto_auth_hmacsha256_final(&st, t) != 0)
+			goto out;
+		memcpy(out + done, t, take);
+		done += take;
+	}
+	rc = 0;
+out:
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(prk, sizeof(prk));
+	sodium_memzero(t, sizeof(t));
+	return rc;
 }
 
 int age_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *pt, size_t n,
@@ -96,7 +107,10 @@ int age_x25519_base(uint8_t out[32], const uint8_t scalar[32])
 
 int age_random(uint8_t *p, size_t n)
 {
-	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+	if (sodium_ready() != 0)
+		return -1;
+	randombytes_buf(p, n);
+	return 0;
 }
 
 int age_goquote(struct buf *out, const char *s, size_t n)

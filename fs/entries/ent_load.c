@@ -1,6 +1,7 @@
 /* ent_load.c - detect SOPS files in SRC, decrypt them into views, and load
  * identities; data keys come from the key cache (unwrapped once). */
 #include "ent.h"
+#include "../conflict/conflict.h"
 #include "../../codec/core/sops_file.h"
 #include "../../codec/core/datakey.h"
 #include "../../common/secure_mem.h"
@@ -74,6 +75,9 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 	int found = 0;
 
 	bident_from_stat(&now, st);
+	/* merge conflicts (#12): entering or leaving a merge reloads the view */
+	if (e->kind != VF_UNKNOWN && conflict_changed(fs, e))
+		e->kind = VF_UNKNOWN;
 	if (e->kind != VF_UNKNOWN && bident_eq(&now, &e->bid) &&
 	    (e->kind != VF_SOPS || e->view != NULL)) {
 		e->view_used = time(NULL);
@@ -86,6 +90,11 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		return;
 	if (backing_read_all(&fs->b, e->path, fs->o.max_file, &text, &len) != 0)
 		return;
+	/* merge conflicts (#12): a file git is merging shows the merge */
+	if (conflict_view_load(fs, e, text, len)) {
+		free(text);
+		return;
+	}
 	if (may_be_sops(text, len))
 		prefetch_parent(fs->pf, e->path);   /* kms1: the siblings' keys too */
 	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
@@ -118,6 +127,9 @@ int ent_load_ident(struct sopsfs *fs, struct ent *e)
 	int found = 0, rc;
 
 	if (e->id != NULL)
+		return 0;
+	/* merge conflicts (#12): a resolution is encrypted with ours' identity */
+	if (conflict_ident_load(fs, e))
 		return 0;
 	rc = backing_read_all(&fs->b, e->path, fs->o.max_file, &text, &len);
 	if (rc != 0)

@@ -175,6 +175,14 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	absolute_env("SOPS_AGE_KEY_FILE");
 	absolute_env("SOPS_AGE_SSH_PRIVATE_KEY_FILE");
 	absolute_env("GNUPGHOME");
+	/* key-service files named by the environment (Vault, Azure, HuaweiCloud, TLS) */
+	static const char *const svc_files[] = {
+		"VAULT_CACERT", "VAULT_CAPATH", "AZURE_CLIENT_CERTIFICATE_PATH",
+		"AZURE_FEDERATED_TOKEN_FILE", "HUAWEICLOUD_SDK_CREDENTIALS_FILE", "SSL_CERT_FILE",
+		"SSL_CERT_DIR", "CURL_CA_BUNDLE",
+	};
+	for (size_t i = 0; i < sizeof(svc_files) / sizeof(svc_files[0]); i++)
+		absolute_env(svc_files[i]);
 	free(o.view_mode);
 	free(o.age_key_file);
 	free(o.gnupghome);

@@ -1,5 +1,6 @@
 /* commit.c - encrypt drafts and write them to SRC atomically. */
 #include "commit.h"
+#include "../conflict/conflict.h"
 #include "../../common/atomic_write.h"
 #include "../../codec/core/new_spec.h"
 #include "../../codec/core/iv_stash.h"
@@ -188,6 +189,9 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 
 	if (!e->dirty || e->scratch)
 		return 0;
+	/* merge conflicts (#12): a save that still has conflict markers is refused */
+	if (conflict_draft_check(fs, e) != 0)
+		return -EIO;
 	err_clear(&err);
 	if (e->virt && e->content.len == 0 && !e->has_base)
 		return 0;           /* an empty new file stays in memory until it has content */

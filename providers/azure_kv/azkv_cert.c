@@ -126,7 +126,7 @@ int azkv_cert_assertion(const char *path, const char *pass, const char *client_i
 	EVP_PKEY *key = NULL;
 	int rc;
 
-	rc = svc_read_secret_file(path, CERT_FILE_MAX, &file);
+	rc = svc_read_secret_raw(path, CERT_FILE_MAX, &file);
 	if (rc != 0) {
 		buf_free(&file);
 		return err_set(err, EX_ERROR, "cannot read the certificate file named by "

@@ -235,6 +235,8 @@ static enum cred_rc managed_cred(const char *resource, struct buf *out, time_t *
 		rc = app ? CRED_FAILED : CRED_UNAVAILABLE;
 	} else {
 		rc = take_token(&resp, "expires_on", 1, out, exp, who, err);
+		if (rc == CRED_FAILED && !app)   /* not an IMDS that knows us */
+			rc = CRED_UNAVAILABLE;
 	}
 out:
 	net_response_free(&resp);
@@ -252,8 +254,8 @@ static int fetch_chain(void *ctx, struct buf *out, time_t *expires, struct sops_
 	enum cred_rc rc = CRED_UNAVAILABLE;
 	size_t n = strlen(scope);
 
-	if (n > 8 && strcmp(scope + n - 8, "/.default") == 0)
-		n -= 8;
+	if (n > 9 && strcmp(scope + n - 9, "/.default") == 0)
+		n -= 9;
 	snprintf(resource, sizeof(resource), "%.*s", (int)n, scope);
 	for (int step = 0; step < 4 && rc == CRED_UNAVAILABLE; step++) {
 		err_clear(&one);

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define AZKV_API_VERSION "7.6"   /* what azkeys v1.4+ sends */
+#define AZKV_API_VERSION "2025-07-01"   /* what azkeys v1.5.0 (sops 3.13.2) sends */
 
 /* Azure Key Vault DNS suffixes and the token scope of each cloud. */
 static const struct {
@@ -343,11 +343,18 @@ out:
 	return rc;
 }
 
+/* sops' ToString: <vault_url>/keys/<name>/<version> (valid until the
+ * thread's next call). */
 static const char *azkv_describe(const struct master_key *mk)
 {
-	const struct mk_field *u = mk_get(mk, "vault_url");
+	static _Thread_local char s[768];
+	const struct mk_field *u = mk_get(mk, "vault_url"), *n = mk_get(mk, "name"),
+			      *v = mk_get(mk, "version");
 
-	return u != NULL ? u->value : "azure_kv";
+	if (u == NULL || n == NULL || v == NULL)
+		return "azure_kv";
+	snprintf(s, sizeof(s), "%.300s/keys/%.200s/%.200s", u->value, n->value, v->value);
+	return s;
 }
 
 const struct provider azure_kv_provider = {

@@ -101,8 +101,9 @@ int vault_allowed(const char *addr, struct sops_err *err)
 		return 0;
 	if (strcmp(al, "none") != 0) {
 		const char *p = al;
-		int idx = 1;
+		int idx = 1, match = 0;
 
+		/* the whole list is parsed first, as sops does */
 		for (;; idx++) {
 			size_t n = strcspn(p, ",");
 			const char *s = p, *e = p + n;
@@ -114,12 +115,13 @@ int vault_allowed(const char *addr, struct sops_err *err)
 			if (e == s)
 				return err_set(err, EX_ERROR, "SOPS_HC_VAULT_ALLOWLIST's entry %d is empty",
 					       idx);
-			if (prefix_allows(s, (size_t)(e - s), addr))
-				return 0;
+			match |= prefix_allows(s, (size_t)(e - s), addr);
 			if (p[n] == '\0')
 				break;
 			p += n + 1;
 		}
+		if (match)
+			return 0;
 	}
 	return err_set(err, EX_ERROR, "Allowlist does not allow %.200s", addr);
 }
@@ -185,7 +187,9 @@ int vault_uri_parse(const char *uri, struct vault_key *k, struct sops_err *err)
 		return err_set(err, EX_ERROR, "out of memory");
 	}
 	p[strcspn(p, "?#")] = '\0';
-	for (char *t = strtok(p, "/"); t != NULL && nd < 64; t = strtok(NULL, "/"))
+	char *sv = NULL;
+
+	for (char *t = strtok_r(p, "/", &sv); t != NULL && nd < 64; t = strtok_r(NULL, "/", &sv))
 		dirs[nd++] = t;
 	k->key_name = strdup(dirs[nd - 1]);
 	struct buf eng = BUF_INIT;

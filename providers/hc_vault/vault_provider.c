@@ -92,7 +92,7 @@ static int vault_call(const struct vault_key *k, const char *op, const struct bu
 {
 	struct buf url = BUF_INIT, tok = BUF_INIT_SECURE, hdr_tok = BUF_INIT_SECURE, hdr_ns = BUF_INIT;
 	const char *ns = getenv("VAULT_NAMESPACE");
-	const char *headers[3];
+	const char *headers[4];
 	struct net_request req;
 	int rc = -1;
 
@@ -113,6 +113,7 @@ static int vault_call(const struct vault_key *k, const char *op, const struct bu
 	memset(&req, 0, sizeof(req));
 	headers[req.nheaders++] = (char *)hdr_tok.data;
 	headers[req.nheaders++] = "Content-Type: application/json";
+	headers[req.nheaders++] = "X-Vault-Request: true";   /* as Vault's client sends */
 	if (ns != NULL && ns[0] != '\0') {
 		if (buf_printf(&hdr_ns, "X-Vault-Namespace: %s", ns) != 0) {
 			err_set(err, EX_ERROR, "out of memory");
@@ -241,11 +242,18 @@ static int vault_wrap(const char *recipient, const uint8_t *key, size_t len,
 	return rc;
 }
 
+/* sops' ToString: <vault_address>/v1/<engine_path>/keys/<key_name> (valid
+ * until the thread's next call). */
 static const char *vault_describe(const struct master_key *mk)
 {
-	const struct mk_field *a = mk_get(mk, "vault_address");
+	static _Thread_local char s[768];
+	const struct mk_field *a = mk_get(mk, "vault_address"), *e = mk_get(mk, "engine_path"),
+			      *n = mk_get(mk, "key_name");
 
-	return a != NULL ? a->value : "hc_vault";
+	if (a == NULL || e == NULL || n == NULL)
+		return "hc_vault";
+	snprintf(s, sizeof(s), "%.300s/v1/%.200s/keys/%.200s", a->value, e->value, n->value);
+	return s;
 }
 
 const struct provider hc_vault_provider = {

@@ -1,5 +1,6 @@
 /* hckms.h - internals of the "hckms" provider (HuaweiCloud KMS): AK/SK
- * credentials and request signing (hckms_auth.c), used by hckms_provider.c. */
+ * credentials (hckms_cred.c) and request signing (hckms_auth.c), used by
+ * hckms_provider.c. */
 #ifndef SOPSFS_HCKMS_H
 #define SOPSFS_HCKMS_H
 
@@ -15,10 +16,11 @@ struct hckms_cred {
 	char *project_id;   /* or NULL: looked up through IAM per region */
 };
 
-/* The SDK's basic chain: HUAWEICLOUD_SDK_AK / _SK (+ _SECURITY_TOKEN,
- * _PROJECT_ID), else the [basic] section of ~/.huaweicloud/credentials
- * (HUAWEICLOUD_SDK_CREDENTIALS_FILE overrides the path). The error names
- * both when neither has keys. */
+/* The SDK's basic chain (hckms_cred.c): HUAWEICLOUD_SDK_AK / _SK
+ * (+ _SECURITY_TOKEN, _PROJECT_ID), else the [basic] section of
+ * ~/.huaweicloud/credentials (HUAWEICLOUD_SDK_CREDENTIALS_FILE overrides the
+ * path), else the ECS metadata service. The error names all three when none
+ * has keys. */
 int hckms_cred_load(struct hckms_cred *c, struct sops_err *err);
 void hckms_cred_free(struct hckms_cred *c);
 

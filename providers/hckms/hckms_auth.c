@@ -1,4 +1,4 @@
-/* hckms_auth.c - HuaweiCloud AK/SK credentials and request signing
+/* hckms_auth.c - HuaweiCloud AK/SK request signing
  * (API Gateway "SDK-HMAC-SHA256", as the HuaweiCloud SDKs sign):
  *
  *   CanonicalRequest = METHOD \n CanonicalURI \n CanonicalQuery \n
@@ -14,7 +14,6 @@
  * Content-Type is not signed (as the Go SDK does).
  */
 #include "hckms.h"
-#include "../svc/svc_util.h"
 #include "../../common/secure_mem.h"
 
 #include <openssl/evp.h>
@@ -24,96 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-#define CRED_FILE_MAX (64 * 1024)
-
-static char *sdup(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? sm_strndup(s, strlen(s)) : NULL;
-}
-
-void hckms_cred_free(struct hckms_cred *c)
-{
-	sm_free(c->ak);
-	sm_free(c->sk);
-	sm_free(c->token);
-	sm_free(c->project_id);
-	memset(c, 0, sizeof(*c));
-}
-
-/* "key = value" lines of the [basic] section of the credentials file. */
-static void parse_profile(char *text, struct hckms_cred *c)
-{
-	int in_basic = 0;
-
-	for (char *line = text, *next; line != NULL && *line != '\0'; line = next) {
-		char *eq, *k, *v, *e;
-
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line == '[') {
-			in_basic = strncasecmp(line, "[basic]", 7) == 0;
-			continue;
-		}
-		if (!in_basic || *line == '#' || *line == ';' || (eq = strchr(line, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		k = line;
-		v = eq + 1;
-		for (e = eq; e > k && (e[-1] == ' ' || e[-1] == '\t'); )
-			*--e = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		for (e = v + strlen(v); e > v && strchr(" \t\r", e[-1]); )
-			*--e = '\0';
-		if (strcasecmp(k, "ak") == 0 && c->ak == NULL)
-			c->ak = sdup(v);
-		else if (strcasecmp(k, "sk") == 0 && c->sk == NULL)
-			c->sk = sdup(v);
-		else if (strcasecmp(k, "security_token") == 0 && c->token == NULL)
-			c->token = sdup(v);
-		else if (strcasecmp(k, "project_id") == 0 && c->project_id == NULL)
-			c->project_id = sdup(v);
-	}
-}
-
-int hckms_cred_load(struct hckms_cred *c, struct sops_err *err)
-{
-	const char *file = getenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE");
-	struct buf path = BUF_INIT, text = BUF_INIT_SECURE;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	c->ak = sdup(getenv("HUAWEICLOUD_SDK_AK"));
-	c->sk = sdup(getenv("HUAWEICLOUD_SDK_SK"));
-	if (c->ak != NULL && c->sk != NULL) {
-		c->token = sdup(getenv("HUAWEICLOUD_SDK_SECURITY_TOKEN"));
-		c->project_id = sdup(getenv("HUAWEICLOUD_SDK_PROJECT_ID"));
-		return 0;
-	}
-	hckms_cred_free(c);
-	if (file != NULL && file[0] != '\0')
-		rc = buf_adds(&path, file);
-	else
-		rc = svc_home_path(".huaweicloud/credentials", &path);
-	if (rc == 0 && (rc = svc_read_secret_file((char *)path.data, CRED_FILE_MAX, &text)) == 0)
-		parse_profile((char *)text.data, c);
-	buf_free(&path);
-	buf_free(&text);
-	if (c->ak != NULL && c->sk != NULL) {
-		if (c->project_id == NULL)
-			c->project_id = sdup(getenv("HUAWEICLOUD_SDK_PROJECT_ID"));
-		return 0;
-	}
-	hckms_cred_free(c);
-	return err_set(err, EX_ERROR, "failed to get HuaweiCloud credentials: no AK/SK found (tried "
-		       "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, then ak/sk in the [basic] "
-		       "section of %s)", file != NULL && file[0] ? "HUAWEICLOUD_SDK_CREDENTIALS_FILE" :
-		       "~/.huaweicloud/credentials");
-}
 
 static int hex_sha256(const uint8_t *p, size_t n, struct buf *out)
 {

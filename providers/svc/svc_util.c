@@ -1,13 +1,12 @@
 /* svc_util.c - helpers shared by the azure_kv, hc_vault and hckms providers. */
 #include "svc_util.h"
+#include "../net/secret_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 void svc_created_now(char out[32])
 {
@@ -18,33 +17,23 @@ void svc_created_now(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+int svc_read_secret_raw(const char *path, size_t max, struct buf *out)
+{
+	if (secret_file_read(path, max, 0, out) == 0)
+		return 0;
+	return errno == ENOENT ? 1 : -1;
+}
+
 int svc_read_secret_file(const char *path, size_t max, struct buf *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char chunk[512];
 	size_t start = out->len, s, e;
-	ssize_t n;
+	int rc = svc_read_secret_raw(path, max, out);
 
-	if (fd < 0)
-		return errno == ENOENT ? 1 : -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (out->len - start + (size_t)n > max || buf_add(out, chunk, (size_t)n) != 0) {
-			explicit_bzero(chunk, sizeof(chunk));
-			close(fd);
-			buf_truncate(out, start);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	if (n < 0) {
-		buf_truncate(out, start);
-		return -1;
-	}
-	for (s = start; s < out->len && strchr(" \t\r\n", out->data[s]); s++)
+	if (rc != 0)
+		return rc;
+	for (s = start; s < out->len && out->data[s] != 0 && strchr(" \t\r\n", out->data[s]); s++)
 		;
-	for (e = out->len; e > s && strchr(" \t\r\n", out->data[e - 1]); e--)
+	for (e = out->len; e > s && out->data[e - 1] != 0 && strchr(" \t\r\n", out->data[e - 1]); e--)
 		;
 	memmove(out->data + start, out->data + s, e - s);
 	buf_truncate(out, start + (e - s));
@@ -109,9 +98,5 @@ int svc_json_error(const struct buf *body, const char *const *paths, struct buf 
 
 int svc_home_path(const char *rel, struct buf *out)
 {
-	const char *home = getenv("HOME");
-
-	if (home == NULL || home[0] == '\0')
-		return -1;
-	return buf_printf(out, "%s/%s", home, rel);
+	return home_path(rel, out);
 }

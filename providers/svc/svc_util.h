@@ -17,6 +17,8 @@ void svc_created_now(char out[32]);
  * trimming surrounding ASCII whitespace (tokens, keys). Returns 0, 1 if the
  * file does not exist, -1 on another error (errno kept). */
 int svc_read_secret_file(const char *path, size_t max, struct buf *out);
+/* The same without trimming (binary files: PKCS#12). */
+int svc_read_secret_raw(const char *path, size_t max, struct buf *out);
 
 /* The text at the first of the dotted JSON paths (NULL-terminated list)
  * that holds a string in body, or, for an array of strings, those strings

@@ -218,6 +218,8 @@ class Handler(kms2_stand.BaseHandler):
         if path in ("/msi/token", "/metadata/identity/oauth2/token") and method == "GET":
             return msi_token(path, query, self.headers)
         if path.startswith("/keys/"):
+            if not urllib.parse.parse_qs(query).get("api-version"):
+                return 400, {"error": {"code": "MissingApiVersionParameter", "message": "The api-version query parameter (?api-version=) is required for all requests."}}, {}
             return vault(method, path, body, self)
         return 404, {"error": {"code": "NotFound", "message": "no such path"}}, {}
 
