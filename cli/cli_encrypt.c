@@ -9,8 +9,25 @@
 #include <string.h>
 #include <unistd.h>
 
+/* sops codes.ErrorInvalidKMSEncryptionContextFormat */
+#define EX_INVALID_KMS_CONTEXT 6
+
+/* Network key services: flag, environment variable, metadata list. */
+#define NSVC 5
+static const char *const svc_flag[NSVC] = {
+	"--kms", "--gcp-kms", "--azure-kv", "--hc-vault-transit", "--hckms",
+};
+static const char *const svc_env[NSVC] = {
+	"SOPS_KMS_ARN", "SOPS_GCP_KMS_IDS", "SOPS_AZURE_KEYVAULT_URLS", "SOPS_VAULT_URIS",
+	"SOPS_HUAWEICLOUD_KMS_IDS",
+};
+static const char *const svc_type[NSVC] = { "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms" };
+
 struct enc_args {
 	struct buf age, pgp;            /* comma lists from --age / --pgp */
+	struct buf svc[NSVC];           /* comma lists from the service flags */
+	const char *aws_profile;        /* --aws-profile */
+	const char *context;            /* --encryption-context k:v,k2:v2 */
 	const char *rules[RULE_COUNT];
 	int mac_only;
 	int threshold;
@@ -28,6 +45,30 @@ static int add_list(struct buf *b, const char *v)
 	if (b->len > 0 && buf_addc(b, ',') != 0)
 		return -1;
 	return buf_adds(b, v);
+}
+
+static int svc_index(const char *flag)
+{
+	for (int k = 0; k < NSVC; k++)
+		if (strcmp(flag, svc_flag[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* sops kms.ParseKMSContext on a string: "k:v,k2:v2", each item exactly
+ * one ':'. */
+static int context_ok(const char *c)
+{
+	for (const char *p = c; *p != '\0';) {
+		size_t n = strcspn(p, ","), colons = 0;
+
+		for (size_t i = 0; i < n; i++)
+			colons += p[i] == ':';
+		if (colons != 1)
+			return 0;
+		p += n + (p[n] == ',');
+	}
+	return 1;
 }
 
 /* Returns 0, or an exit code. */
@@ -62,6 +103,14 @@ static int parse_args(int argc, char **argv, struct enc_args *a)
 			used = add_list(&a->age, v) == 0;
 		else if (strcmp(o, "--pgp") == 0 || strcmp(o, "-p") == 0)
 			used = add_list(&a->pgp, v) == 0;
+		else if (strcmp(o, "-k") == 0)
+			used = add_list(&a->svc[0], v) == 0;
+		else if ((k = svc_index(o)) >= 0)
+			used = add_list(&a->svc[k], v) == 0;
+		else if (strcmp(o, "--aws-profile") == 0)
+			a->aws_profile = v;
+		else if (strcmp(o, "--encryption-context") == 0)
+			a->context = v;
 		else if (strcmp(o, "--shamir-secret-sharing-threshold") == 0)
 			a->threshold = atoi(v);
 		else if (strcmp(o, "--filename-override") == 0)
@@ -74,8 +123,15 @@ static int parse_args(int argc, char **argv, struct enc_args *a)
 			return EX_ERROR;
 		i++;
 	}
+	if (a->context != NULL && !context_ok(a->context)) {
+		fprintf(stderr, "Invalid KMS encryption context format\n");
+		return EX_INVALID_KMS_CONTEXT;
+	}
 	if (a->file == NULL) {
-		fprintf(stderr, "usage: sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] FILE\n");
+		fprintf(stderr, "usage: sopsfs encrypt [--age R,...] [--pgp FP,...] [--kms ARN,...] "
+			"[--aws-profile P] [--encryption-context k:v,...] [--gcp-kms ID,...] "
+			"[--azure-kv URL,...] [--hc-vault-transit URI,...] [--hckms REGION:UUID,...] "
+			"[RULES] FILE\n");
 		return EX_INVALID_ARGS;
 	}
 	if (strcmp(a->file, "-") == 0 && a->name == NULL) {
@@ -100,17 +156,45 @@ static void merge_rules(struct new_file_spec *spec, const struct enc_args *a)
 		spec->shamir_threshold = a->threshold;
 }
 
+/* The keys given on the command line (or their variables) as one group;
+ * --encryption-context and --aws-profile go with every --kms ARN in the
+ * form aws_kms.h describes: "ARN[+ROLE]|CONTEXT|PROFILE". */
+static int add_cli_keys(const struct enc_args *a, const char *age, const char *pgp,
+			const char *const svc[NSVC], struct new_file_spec *spec,
+			struct sops_err *err)
+{
+	const char *ctx = a->context ? a->context : "", *prof = a->aws_profile ? a->aws_profile : "";
+	struct buf sfx = BUF_INIT;
+	int rc = spec_add_group(spec, age, pgp, err);
+
+	if (rc == 0 && (ctx[0] != '\0' || prof[0] != '\0') &&
+	    buf_printf(&sfx, prof[0] ? "|%s|%s" : "|%s", ctx, prof) != 0)
+		rc = err_set(err, EX_ERROR, "out of memory");
+	for (int k = 0; k < NSVC && rc == 0; k++)
+		if (svc[k] != NULL)
+			rc = spec_add_typed(spec, svc_type[k], svc[k],
+					    k == 0 && sfx.len ? (char *)sfx.data : NULL, err);
+	buf_free(&sfx);
+	return rc;
+}
+
 static int build_spec(const struct enc_args *a, struct new_file_spec *spec,
 		      struct sops_config **cfg, struct sops_err *err)
 {
 	const char *env_age = getenv("SOPS_AGE_RECIPIENTS"), *env_pgp = getenv("SOPS_PGP_FP");
 	const char *age = a->age.len ? (char *)a->age.data : env_age;
 	const char *pgp = a->pgp.len ? (char *)a->pgp.data : env_pgp;
+	const char *svc[NSVC];
 	const struct creation_rule *rule = NULL;
 	char cwd[PATH_MAX], abs[PATH_MAX * 2];
+	int any = (age != NULL && age[0]) || (pgp != NULL && pgp[0]);
 
-	if ((age != NULL && age[0]) || (pgp != NULL && pgp[0])) {
-		if (spec_add_group(spec, age, pgp, err) != 0)
+	for (int k = 0; k < NSVC; k++) {
+		svc[k] = a->svc[k].len ? (char *)a->svc[k].data : getenv(svc_env[k]);
+		any |= svc[k] != NULL && svc[k][0] != '\0';
+	}
+	if (any) {
+		if (add_cli_keys(a, age, pgp, svc, spec, err) != 0)
 			return -1;
 		merge_rules(spec, a);
 		return 0;
@@ -144,6 +228,8 @@ int cli_encrypt(int argc, char **argv)
 	err_clear(&err);
 	buf_init(&a.age, 0);
 	buf_init(&a.pgp, 0);
+	for (int k = 0; k < NSVC; k++)
+		buf_init(&a.svc[k], 0);
 	rc = parse_args(argc, argv, &a);
 	if (rc == 0) {
 		if (build_spec(&a, &spec, &cfg, &err) != 0 ||
@@ -157,6 +243,8 @@ int cli_encrypt(int argc, char **argv)
 	sops_config_free(cfg);
 	buf_free(&a.age);
 	buf_free(&a.pgp);
+	for (int k = 0; k < NSVC; k++)
+		buf_free(&a.svc[k]);
 	buf_free(&plain);
 	buf_free(&out);
 	return rc;

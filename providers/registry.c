@@ -6,10 +6,21 @@
 
 extern const struct provider age_provider;
 extern const struct provider pgp_provider;
+extern const struct provider aws_kms_provider;   /* providers/aws_kms */
+extern const struct provider gcp_kms_provider;   /* providers/gcp_kms */
+/* kms2: Azure Key Vault, Vault transit, HuaweiCloud KMS */
+extern const struct provider azure_kv_provider;
+extern const struct provider hc_vault_provider;
+extern const struct provider hckms_provider;
 
 static const struct provider *const providers[] = {
 	&age_provider,
 	&pgp_provider,
+	&aws_kms_provider,
+	&gcp_kms_provider,
+	&azure_kv_provider,
+	&hc_vault_provider,
+	&hckms_provider,
 };
 
 const char *const provider_decryption_order[] = {

@@ -228,7 +228,7 @@ static int wrap_one(const char *type, const char *recipient, const uint8_t *secr
 static int wrap_group(const struct recipient_group *rg, const uint8_t *secret, size_t len,
 		      struct new_group *g, struct sops_err *err)
 {
-	size_t n = rg->nage + rg->npgp;
+	size_t n = rg->nage + rg->npgp + rg->nother;
 
 	g->nkeys = 0;
 	g->keys = calloc(n ? n : 1, sizeof(*g->keys));
@@ -241,6 +241,9 @@ static int wrap_group(const struct recipient_group *rg, const uint8_t *secret, s
 			return -1;
 	for (size_t i = 0; i < rg->npgp; i++)
 		if (wrap_one("pgp", rg->pgp[i], secret, len, g, err) != 0)
+			return -1;
+	for (size_t i = 0; i < rg->nother; i++)
+		if (wrap_one(rg->other[i].type, rg->other[i].value, secret, len, g, err) != 0)
 			return -1;
 	return 0;
 }
@@ -266,7 +269,8 @@ int datakey_wrap(const uint8_t key[SOPS_DATA_KEY_LEN], const struct recipient_gr
 
 	*out = NULL;
 	if (ngroups == 0)
-		return err_set(err, EX_ERROR, "no master keys were provided: use --age or --pgp, "
+		return err_set(err, EX_ERROR, "no master keys were provided: use --age, --pgp, --kms, --gcp-kms, "
+			       "--azure-kv, --hc-vault-transit or --hckms, "
 			       "or a .sops.yaml creation rule");
 	if (ngroups > MAX_GROUPS)
 		return err_set(err, EX_ERROR, "too many key groups");

@@ -18,13 +18,23 @@
 int datakey_get(const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		struct sops_err *err);
 
+/* A recipient of another provider: its metadata list name ("kms",
+ * "gcp_kms", "azure_kv", "hc_vault", "hckms") and the string its wrap()
+ * takes (see each provider's header). */
+struct recipient {
+	const char *type;       /* static string */
+	char *value;
+};
+
 /* Recipients of one key group, as written on the command line or in
- * .sops.yaml (age recipients, PGP fingerprints). */
+ * .sops.yaml (age recipients, PGP fingerprints, network key services). */
 struct recipient_group {
 	char **age;
 	size_t nage;
 	char **pgp;
 	size_t npgp;
+	struct recipient *other;
+	size_t nother;
 };
 
 /* Wrap key for every recipient: one group -> the key itself; n >= 2 groups

@@ -53,6 +53,97 @@ static struct recipient_group *new_group(struct new_file_spec *spec)
 	return &g[spec->ngroups++];
 }
 
+/* The static name of a network key service type, or NULL. */
+static const char *service_type(const char *t)
+{
+	static const char *const types[] = { "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(types[i], t) == 0)
+			return types[i];
+	return NULL;
+}
+
+static int push_other(struct recipient_group *g, const char *type, const char *v, size_t len,
+		      const char *suffix)
+{
+	struct recipient *na = realloc(g->other, (g->nother + 1) * sizeof(*na));
+	size_t sl = suffix != NULL ? strlen(suffix) : 0;
+	char *c;
+
+	if (na == NULL)
+		return -1;
+	g->other = na;
+	c = malloc(len + sl + 1);
+	if (c == NULL)
+		return -1;
+	memcpy(c, v, len);
+	memcpy(c + len, suffix != NULL ? suffix : "", sl);
+	c[len + sl] = '\0';
+	na[g->nother].type = type;
+	na[g->nother++].value = c;
+	return 0;
+}
+
+/* kms from a rule: "ARN[+ROLE][|k:v,k2:v2[|PROFILE]]" (aws_kms.h). */
+static int push_rule_kms(struct recipient_group *g, const struct cfg_key *key)
+{
+	const char *role = NULL, *profile = NULL;
+	struct buf b = BUF_INIT, ctx = BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < key->nattrs; i++) {
+		const struct cfg_attr *a = &key->attrs[i];
+
+		if (strcmp(a->name, "role") == 0)
+			role = a->value;
+		else if (strcmp(a->name, "aws_profile") == 0)
+			profile = a->value;
+		else if (strncmp(a->name, "context.", 8) == 0)
+			rc |= buf_printf(&ctx, "%s%s:%s", ctx.len ? "," : "", a->name + 8, a->value);
+	}
+	rc |= buf_adds(&b, key->value);
+	if (role != NULL && role[0] != '\0')
+		rc |= buf_printf(&b, "+%s", role);
+	if (ctx.len > 0 || (profile != NULL && profile[0] != '\0'))
+		rc |= buf_printf(&b, "|%s", ctx.len ? (char *)ctx.data : "");
+	if (profile != NULL && profile[0] != '\0')
+		rc |= buf_printf(&b, "|%s", profile);
+	if (rc == 0)
+		rc = push_other(g, "kms", (char *)b.data, b.len, NULL);
+	buf_free(&b);
+	buf_free(&ctx);
+	return rc;
+}
+
+int spec_add_typed(struct new_file_spec *spec, const char *type, const char *list,
+		   const char *suffix, struct sops_err *err)
+{
+	const char *t = service_type(type), *p = list;
+	struct recipient_group *g;
+
+	if (t == NULL)
+		return err_set(err, EX_ERROR, "unknown key type %s", type);
+	g = spec->ngroups > 0 ? &spec->groups[spec->ngroups - 1] : new_group(spec);
+	if (g == NULL)
+		return err_set(err, EX_ERROR, "out of memory");
+	while (p != NULL && *p != '\0') {
+		size_t len = strcspn(p, ",");
+		const char *s = p, *e = p + len;
+
+		while (s < e && (*s == ' ' || *s == '\t' || *s == '\n'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
+			e--;
+		if (e > s && push_other(g, t, s, (size_t)(e - s), suffix) != 0)
+			return err_set(err, EX_ERROR, "out of memory");
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 int spec_add_group(struct new_file_spec *spec, const char *age_list, const char *pgp_list,
 		   struct sops_err *err)
 {
@@ -86,9 +177,14 @@ int spec_from_rule(const struct creation_rule *rule, struct new_file_spec *spec,
 				rc = push(&g->age, &g->nage, key->value, strlen(key->value));
 			else if (strcmp(key->type, "pgp") == 0)
 				rc = push(&g->pgp, &g->npgp, key->value, strlen(key->value));
+			else if (strcmp(key->type, "kms") == 0)
+				rc = push_rule_kms(g, key);
+			else if (service_type(key->type) != NULL)
+				rc = push_other(g, service_type(key->type), key->value,
+						strlen(key->value), NULL);
 			else
-				return err_set(err, EX_ERROR, "sopsfs cannot encrypt to %s keys yet "
-					       "(only age and pgp); change the creation rule", key->type);
+				return err_set(err, EX_ERROR, "sopsfs cannot encrypt to %s keys; "
+					       "change the creation rule", key->type);
 			if (rc != 0)
 				return err_set(err, EX_ERROR, "out of memory");
 		}
@@ -113,8 +209,11 @@ void spec_free(struct new_file_spec *spec)
 			free(g->age[k]);
 		for (size_t k = 0; k < g->npgp; k++)
 			free(g->pgp[k]);
+		for (size_t k = 0; k < g->nother; k++)
+			free(g->other[k].value);
 		free(g->age);
 		free(g->pgp);
+		free(g->other);
 	}
 	free(spec->groups);
 	spec->groups = NULL;

@@ -17,6 +17,13 @@ int spec_from_rule(const struct creation_rule *rule, struct new_file_spec *spec,
 int spec_add_group(struct new_file_spec *spec, const char *age_list, const char *pgp_list,
 		   struct sops_err *err);
 
+/* Add network key service recipients of one type ("kms", "gcp_kms",
+ * "azure_kv", "hc_vault", "hckms") from a comma list to the last group
+ * (made if there is none); suffix (may be NULL) is appended to each item
+ * (kms: "|context|profile" from the command line). */
+int spec_add_typed(struct new_file_spec *spec, const char *type, const char *list,
+		   const char *suffix, struct sops_err *err);
+
 /* Free what spec_from_rule / spec_add_group allocated (not rule_values of
  * a rule: those point into the rule). */
 void spec_free(struct new_file_spec *spec);

@@ -69,7 +69,10 @@ static int weak_bool(const struct node *n, int *out)
 	return go_parse_bool(s, strlen(s), out);
 }
 
-static int entry_to_key(const struct node *e, const char *type, struct master_key *mk)
+/* Scalar fields of an entry; a nested mapping (kms `context`) gives one
+ * field per scalar member, named "<field>.<member>". */
+static int entry_to_key(struct sdoc *doc, const struct node *e, const char *type,
+			struct master_key *mk)
 {
 	memset(mk, 0, sizeof(*mk));
 	mk->type = type;
@@ -79,6 +82,25 @@ static int entry_to_key(const struct node *e, const char *type, struct master_ke
 		const struct node *f = e->kids[i];
 		const char *v = scalar_str(f);
 
+		if (f->kind == NK_MAP && f->key != NULL) {
+			for (size_t j = 0; j < f->nkids && mk->nfields < MK_MAX_FIELDS; j++) {
+				const struct node *c = f->kids[j];
+				const char *cv = scalar_str(c);
+				char *name;
+
+				if (c->kind != NK_SCALAR || c->key == NULL)
+					continue;
+				name = pool_alloc(doc->pool, strlen(f->key) + strlen(c->key) + 2);
+				if (name == NULL)
+					return -1;
+				sprintf(name, "%s.%s", f->key, c->key);
+				mk->fields[mk->nfields].name = name;
+				mk->fields[mk->nfields].value = cv ? cv : "";
+				mk->fields[mk->nfields].len = cv ? strlen(cv) : 0;
+				mk->nfields++;
+			}
+			continue;
+		}
 		if (f->kind != NK_SCALAR || f->key == NULL)
 			continue;
 		mk->fields[mk->nfields].name = f->key;
@@ -119,7 +141,7 @@ static int load_group(struct sdoc *doc, const struct node *g, struct key_group *
 		for (size_t i = 0; i < l->nkids; i++) {
 			if (l->kids[i]->kind == NK_COMMENT)
 				continue;
-			if (entry_to_key(l->kids[i], group_order[t], &out->keys[out->nkeys]) != 0)
+			if (entry_to_key(doc, l->kids[i], group_order[t], &out->keys[out->nkeys]) != 0)
 				return err_set(err, EX_ERROR, "invalid %s entry in sops metadata",
 					       group_order[t]);
 			out->nkeys++;
@@ -270,6 +292,26 @@ static int add_str(struct sdoc *doc, struct node *parent, const char *key, const
 	return n == NULL ? -1 : tvalue_set(doc, &n->val, VT_STR, v, strlen(v));
 }
 
+/* A field "a.b" is member b of the nested mapping a (kms `context`);
+ * members arrive sorted, so the mapping is the entry's last child. */
+static int add_field(struct sdoc *doc, struct node *e, const char *name, const char *v)
+{
+	const char *dot = strchr(name, '.');
+	struct node *m = NULL;
+	char parent[64];
+
+	if (dot == NULL || (size_t)(dot - name) >= sizeof(parent))
+		return add_str(doc, e, name, v);
+	memcpy(parent, name, (size_t)(dot - name));
+	parent[dot - name] = '\0';
+	if (e->nkids > 0 && e->kids[e->nkids - 1]->kind == NK_MAP &&
+	    strcmp(e->kids[e->nkids - 1]->key, parent) == 0)
+		m = e->kids[e->nkids - 1];
+	if (m == NULL && (m = add_node(doc, e, parent, NK_MAP)) == NULL)
+		return -1;
+	return add_str(doc, m, dot + 1, v);
+}
+
 static int add_entries(struct sdoc *doc, struct node *parent, const char *type,
 		       const struct new_group *g, int always)
 {
@@ -286,7 +328,7 @@ static int add_entries(struct sdoc *doc, struct node *parent, const char *type,
 		if ((e = add_node(doc, list, NULL, NK_MAP)) == NULL)
 			return -1;
 		for (size_t f = 0; f < k->nfields; f++)
-			if (add_str(doc, e, k->names[f], k->values[f]) != 0)
+			if (add_field(doc, e, k->names[f], k->values[f]) != 0)
 				return -1;
 	}
 	if (list == NULL && always && add_node(doc, parent, type, NK_LIST) == NULL)

@@ -5,6 +5,8 @@
 #include "../../codec/core/sops_file.h"
 #include "../../codec/core/datakey.h"
 #include "../../common/secure_mem.h"
+#include "../prefetch/prefetch.h"
+#include "../prefetch/unwrap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,24 +16,8 @@
 int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		   struct sops_err *err)
 {
-	struct sopsfs *fs = arg;
-	uint8_t id[32];
-	int rc = 0;
-
-	if (meta_key_id(m, id) != 0)
-		return err_set(err, EX_ERROR, "out of memory");
-	if (keycache_get(fs->keys, id, key))
-		return 0;
-	pthread_mutex_lock(&fs->unwrap_mu);
-	if (!keycache_get(fs->keys, id, key)) {
-		rc = datakey_get(m, key, err);
-		if (rc == 0) {
-			atomic_fetch_add(&fs->unwraps, 1);
-			keycache_put(fs->keys, id, key);
-		}
-	}
-	pthread_mutex_unlock(&fs->unwrap_mu);
-	return rc;
+	/* kms1: one unwrap per key at a time, different keys in parallel */
+	return pf_get_key(arg, m, key, err);
 }
 
 /* Cheap test before parsing: every sops file mentions "sops" and has an
@@ -109,6 +95,8 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		free(text);
 		return;
 	}
+	if (may_be_sops(text, len))
+		prefetch_parent(fs->pf, e->path);   /* kms1: the siblings' keys too */
 	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
 		atomic_fetch_add(&fs->decrypts, 1);
 		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {

@@ -4,6 +4,7 @@
 #include "sopsfs.h"
 #include "ops.h"
 #include "../entries/names.h"
+#include "../prefetch/kms_opts.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -44,6 +45,8 @@ struct cli_opts {
 	unsigned key_ttl, key_max_ttl, cache_mb, max_file_mb;
 	char *scratch, *age_key_file, *gnupghome;
 	int allow_other;
+	unsigned kms_parallel;          /* kms1: key services */
+	char *kms_timeout, *prefetch;
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -57,6 +60,9 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("scratch=%s", scratch),
 	OPT("age_key_file=%s", age_key_file),
 	OPT("gnupghome=%s", gnupghome),
+	OPT("kms_parallel=%u", kms_parallel),
+	OPT("kms_timeout=%s", kms_timeout),
+	OPT("prefetch=%s", prefetch),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_END
 };
@@ -97,6 +103,10 @@ static const char mount_usage[] =
 "  -o scratch=P1:P2     more file-name globs kept in memory only\n"
 "  -o age_key_file=F    age identities (instead of SOPS_AGE_KEY_FILE)\n"
 "  -o gnupghome=DIR     GnuPG home (instead of GNUPGHOME)\n"
+"  -o kms_parallel=16   key-service unwraps run in parallel (prefetch workers)\n"
+"  -o kms_timeout=10    seconds per key-service request (then EIO)\n"
+"  -o prefetch=on       unwrap a directory's data keys when it is listed or\n"
+"                       its first SOPS file is read (off: only on demand)\n"
 "  -o allow_other       let other users in (implies default_permissions);\n"
 "                       without it only the mounting user can access MNT\n"
 "\n"
@@ -165,10 +175,21 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	absolute_env("SOPS_AGE_KEY_FILE");
 	absolute_env("SOPS_AGE_SSH_PRIVATE_KEY_FILE");
 	absolute_env("GNUPGHOME");
+	/* key-service files named by the environment (Vault, Azure, HuaweiCloud, TLS) */
+	static const char *const svc_files[] = {
+		"VAULT_CACERT", "VAULT_CAPATH", "AZURE_CLIENT_CERTIFICATE_PATH",
+		"AZURE_FEDERATED_TOKEN_FILE", "HUAWEICLOUD_SDK_CREDENTIALS_FILE", "SSL_CERT_FILE",
+		"SSL_CERT_DIR", "CURL_CA_BUNDLE",
+	};
+	for (size_t i = 0; i < sizeof(svc_files) / sizeof(svc_files[0]); i++)
+		absolute_env(svc_files[i]);
 	free(o.view_mode);
 	free(o.age_key_file);
 	free(o.gnupghome);
-	return 0;
+	int bad = kms_opts_apply(fs, o.kms_parallel, o.kms_timeout, o.prefetch);
+	free(o.kms_timeout);
+	free(o.prefetch);
+	return bad;
 }
 
 /* Refuse MNT inside SRC or SRC inside MNT (the mount would see itself). */
@@ -268,6 +289,8 @@ static int start(struct sopsfs *fs)
 		sopsfs_log("warning: mlock failed (RLIMIT_MEMLOCK too low?): keys and plaintext "
 			   "may be swapped out");
 	signal(SIGUSR1, on_usr1);
+	if (kms_start(fs) != 0)
+		return -1;
 	return pthread_create(&fs->housekeeper, NULL, housekeeping, fs) == 0 ? 0 : -1;
 }
 
@@ -312,6 +335,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
 	atomic_store(&fs.stopping, 1);
 	pthread_join(fs.housekeeper, NULL);
+	kms_stop(&fs);
 	fuse_unmount(fs.fuse);
 	WRLOCK(&fs);
 	ent_flush_pending(&fs, 0);     /* new files are never lost at unmount */

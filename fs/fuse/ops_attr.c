@@ -2,6 +2,7 @@
  * extended attributes. */
 #include "ops.h"
 #include "../entries/names.h"
+#include "../prefetch/prefetch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -160,6 +161,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	int fd;
 
 	(void)off; (void)fi;
+	prefetch_dir(fs->pf, path);     /* kms1: unwrap the listed files' keys */
 	fd = backing_open_path(&fs->b, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;

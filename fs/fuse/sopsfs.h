@@ -34,6 +34,9 @@ struct sopsfs_opts {
 	int debug;
 	int allow_other;
 	char *scratch;             /* extra scratch patterns (write side) */
+	/* kms1: key services (fs/prefetch) */
+	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 16) */
+	int prefetch;              /* -o prefetch=on|off (default on) */
 };
 
 struct sopsfs {
@@ -42,7 +45,9 @@ struct sopsfs {
 	struct keycache *keys;
 	struct etable *ents;       /* per-path state (fs/ent.c) */
 	pthread_rwlock_t ns;       /* namespace lock: write for changes */
-	pthread_mutex_t unwrap_mu; /* one master-key unwrap at a time */
+	pthread_mutex_t unwrap_mu; /* unused since fs/prefetch/unwrap.c (kept for
+				    * the other branches' code) */
+	struct prefetch *pf;       /* kms1: directory prefetch (fs/prefetch) */
 	struct fuse *fuse;
 	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
 	atomic_ulong decrypts;     /* files decrypted */

@@ -1,0 +1,24 @@
+/* unwrap.h - the mount's data-key lookup: key cache first, then one unwrap
+ * per key identity at a time.
+ *
+ * Callers that need the same key (same key groups) while it is being
+ * unwrapped wait for that one unwrap and share its result; different keys
+ * unwrap in parallel (a slow or hung key service delays only the files
+ * that need it, never an age-only file). Replaces the former one-unwrap-
+ * at-a-time mutex.
+ */
+#ifndef SOPSFS_PF_UNWRAP_H
+#define SOPSFS_PF_UNWRAP_H
+
+#include <stdint.h>
+#include "../fuse/sopsfs.h"
+#include "../../codec/core/sops_meta.h"
+#include "../../crypto/aes_value.h"
+
+int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
+	       struct sops_err *err);
+
+/* Unwraps currently running (for tests and -d logs). */
+int pf_unwraps_running(void);
+
+#endif
