@@ -43,13 +43,28 @@ static int may_be_sops(const char *t, size_t n)
 	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL);
 }
 
+/* Does the file have a key-service master key? Files with only age and
+ * PGP keys are left to the reader: they need no round trip, and a PGP
+ * unwrap may ask for a passphrase, which a directory listing must not. */
+static int has_network_key(const struct sops_meta *m)
+{
+	for (size_t g = 0; g < m->ngroups; g++)
+		for (size_t k = 0; k < m->groups[g].nkeys; k++) {
+			const char *t = m->groups[g].keys[k].type;
+
+			if (strcmp(t, "age") != 0 && strcmp(t, "pgp") != 0)
+				return 1;
+		}
+	return 0;
+}
+
 /* get_key hook: fetch the key into the cache, then stop the decryption
  * (the view is made when the file is read). */
 static int fetch_only(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		      struct sops_err *err)
 {
 	struct prefetch *p = arg;
-	int rc = pf_get_key(p->fs, m, key, err);
+	int rc = has_network_key(m) ? pf_get_key(p->fs, m, key, err) : -1;
 
 	if (rc == 0) {
 		pthread_mutex_lock(&p->mu);
