@@ -74,9 +74,7 @@ static int user_allowed(const char *hp, size_t hn, size_t hostlen)
 	return 0;
 }
 
-/* Check vault_url ("https://host[:port]", nothing else) and pick the token
- * scope. -1 with an error when the URL is refused. */
-static int vault_scope(const char *url, const char **scope, struct sops_err *err)
+int azkv_vault_scope(const char *url, const char **scope, struct sops_err *err)
 {
 	const char *hp = url + 8;
 	size_t hn, hostlen;
@@ -130,7 +128,7 @@ static int kv_call(const char *vault, const char *method, const char *path,
 	struct buf url = BUF_INIT;
 	int rc = -1;
 
-	if (vault_scope(vault, &scope, err) != 0)
+	if (azkv_vault_scope(vault, &scope, err) != 0)
 		return -1;
 	if (buf_printf(&url, "%s%s?api-version=%s", vault, path, AZKV_API_VERSION) != 0 ||
 	    buf_printf(shown_url, "%s%s", vault, path) != 0)
