@@ -72,7 +72,7 @@ cat >"$TMP/groups/.sops.yaml" <<EOF
 creation_rules:
   - key_groups:
       - azure_keyvault:
-          - vaultUrl: $VAULT
+          - vaultUrl: $VAULT/
             key: sops-key
             version: $VER
 EOF
@@ -80,7 +80,8 @@ cp "$TMP/plain.yaml" "$TMP/groups/g.yaml"
 (cd "$TMP/groups" && svc "${BASE[@]}" "${SP[@]}" -- encrypt g.yaml)
 cp "$OUT" "$TMP/groups.yaml"
 svc "${BASE[@]}" "${SP[@]}" -- decrypt "$TMP/groups.yaml"
-cmp -s "$OUT" "$TMP/plain.yaml" && ok azure_key_groups_rule || fail azure_key_groups_rule "rc $RC: $(head -c 300 "$ERR")"
+cmp -s "$OUT" "$TMP/plain.yaml" && grep -qx "vault_url: $VAULT/" <(meta_block "$TMP/groups.yaml" azure_kv) &&
+	ok azure_key_groups_rule || fail azure_key_groups_rule "rc $RC: $(head -c 300 "$ERR")"
 
 # --- wrong key: an enc made by another key under this entry ---
 svc "${BASE[@]}" "${SP[@]}" -- encrypt --azure-kv "$VAULT/keys/other" "$TMP/plain.yaml"
