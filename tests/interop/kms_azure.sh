@@ -147,7 +147,17 @@ expect azure_domain_accepted 128 "DefaultAzureCredential: failed to acquire a to
 knobs az '{"throttle": 2}'
 svc "${BASE[@]}" "${SP[@]}" -- decrypt "$TMP/flag.yaml"
 cmp -s "$OUT" "$TMP/plain.yaml" && ok azure_throttle_retried || fail azure_throttle_retried "rc $RC: $(head -c 300 "$ERR")"
+# a hung vault: the file fails after the timeout with the provider's words
+knobs az '{"hang": true}'
+start=$(date +%s%N)
+svc "${BASE[@]}" "${SP[@]}" SOPSFS_KMS_TIMEOUT=1 -- decrypt "$TMP/flag.yaml"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
 knobs az '{}'
+if [ "$ms" -lt 4000 ]; then
+	expect azure_hang_times_out 128 "failed to decrypt sops data key with Azure Key Vault key .*(timed out|timeout)"
+else
+	fail azure_hang_times_out "took $ms ms with a 1 s timeout"
+fi
 
 # --- mount: read, re-encryption keeps the entry ---
 if need_fuse azure_mount; then
