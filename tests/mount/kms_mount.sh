@@ -35,6 +35,8 @@ for i in 1 2 3; do
 	printf 'id: kms-%s\n' "$i" >"$TMP/p.yaml"
 	"$GEN" encrypt --kms "$AWS_KEY2" "$TMP/p.yaml" >"$SRC/mixed/kms$i.yaml"
 done
+printf 'user: admin\npass: old-value\n' >"$TMP/p.yaml"
+"$GEN" encrypt --kms "$AWS_KEY1" --encryption-context 'Env:prod,Team:core' "$TMP/p.yaml" >"$SRC/new/ctx.yaml"
 cat >"$SRC/.sops.yaml" <<EOF2
 creation_rules:
   - path_regex: new/.*\.yaml$
@@ -63,6 +65,17 @@ unw=$(getfattr --only-values -n user.sopsfs.unwraps "$MNT" 2>/dev/null)
 [ "${peak:-0}" -ge 4 ] && [ "$unw" = "$N" ] &&
 	ok "kms_mount: cold pass unwraps in parallel (peak $peak in flight, $unw unwraps, ${ms} ms for $N files at 30 ms)" ||
 	fail "kms_mount: parallel cold pass" "peak=$peak unwraps=$unw ms=$ms"
+# a change re-encrypts with the same key: the kms entry stays byte-identical
+sed -n '/^    kms:/,/^    lastmodified/p' "$SRC/new/ctx.yaml" >"$TMP/kms-before"
+sed -i 's/old-value/new-value/' "$MNT/new/ctx.yaml"
+sed -n '/^    kms:/,/^    lastmodified/p' "$SRC/new/ctx.yaml" | sed '$d' >"$TMP/kms-after"
+sed '$d' "$TMP/kms-before" >"$TMP/kms-before2"
+if grep -q '^pass: new-value$' "$MNT/new/ctx.yaml" && ! grep -q new-value "$SRC/new/ctx.yaml" &&
+	grep -q '^            Team: core$' "$TMP/kms-after" && cmp -s "$TMP/kms-before2" "$TMP/kms-after"; then
+	ok "kms_mount: a save keeps the kms entry (context map included) byte-identical"
+else
+	fail "kms_mount: save of a KMS file" "$(diff "$TMP/kms-before2" "$TMP/kms-after" | head -5 | tr '\n' '|')"
+fi
 # a new file under the kms rule is encrypted to the rule's key
 printf 'fresh: value-new\n' >"$MNT/new/created.yaml"
 sleep 0.3
