@@ -98,6 +98,17 @@ mkdir -p "$TMP/capath" && cp "$CA" "$TMP/capath/" && openssl rehash "$TMP/capath
 svc VAULT_ADDR="$ADDR" VAULT_TOKEN="$TOKEN" VAULT_NAMESPACE=team1 VAULT_CAPATH="$TMP/capath" -- decrypt "$TMP/flag.yaml"
 cmp -s "$OUT" "$TMP/plain.yaml" && ok vault_capath || fail vault_capath "rc $RC: $(head -c 300 "$ERR")"
 
+# --- plain http: loopback dev servers only ---
+stand dev vault_server.py --token "$TOKEN" --plain
+DEV=http://127.0.0.1:$(stand_port dev)
+svc VAULT_ADDR="$DEV" VAULT_TOKEN="$TOKEN" -- encrypt --hc-vault-transit "$DEV/v1/transit/keys/sops" "$TMP/plain.yaml"
+cp "$OUT" "$TMP/dev.yaml"
+svc VAULT_ADDR="$DEV" VAULT_TOKEN="$TOKEN" -- decrypt "$TMP/dev.yaml"
+cmp -s "$OUT" "$TMP/plain.yaml" && ok vault_http_loopback_dev || fail vault_http_loopback_dev "rc $RC: $(head -c 300 "$ERR")"
+sed "s|vault_address: $DEV|vault_address: http://192.0.2.7:8200|" "$TMP/dev.yaml" >"$TMP/http.yaml"
+svc VAULT_ADDR="$DEV" VAULT_TOKEN="$TOKEN" SOPS_HC_VAULT_ALLOWLIST=all -- decrypt "$TMP/http.yaml"
+expect vault_http_remote_refused 128 "refusing to send a Vault token over plain http to http://192.0.2.7:8200"
+
 # --- allowlist: refused addresses get no connection ---
 listener trap
 LP=$(stand_port trap)
