@@ -36,11 +36,30 @@ struct prefetch {
 	size_t seen_next;
 };
 
-/* Cheap test before parsing (as ent_load.c). */
+/* Cheap test before parsing: a SOPS file (as ent_load.c) that names a
+ * key-service list (kms, gcp_kms, hckms, azure_kv, hc_vault), so an
+ * age-only tree costs the workers one read per file and no parse. */
 static int may_be_sops(const char *t, size_t n)
 {
 	return memmem(t, n, "sops", 4) != NULL &&
-	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL);
+	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL) &&
+	       (memmem(t, n, "kms", 3) != NULL || memmem(t, n, "azure_kv", 8) != NULL ||
+		memmem(t, n, "hc_vault", 8) != NULL);
+}
+
+/* Does the file have a key-service master key? Files with only age and
+ * PGP keys are left to the reader: they need no round trip, and a PGP
+ * unwrap may ask for a passphrase, which a directory listing must not. */
+static int has_network_key(const struct sops_meta *m)
+{
+	for (size_t g = 0; g < m->ngroups; g++)
+		for (size_t k = 0; k < m->groups[g].nkeys; k++) {
+			const char *t = m->groups[g].keys[k].type;
+
+			if (strcmp(t, "age") != 0 && strcmp(t, "pgp") != 0)
+				return 1;
+		}
+	return 0;
 }
 
 /* get_key hook: fetch the key into the cache, then stop the decryption
@@ -49,7 +68,7 @@ static int fetch_only(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DAT
 		      struct sops_err *err)
 {
 	struct prefetch *p = arg;
-	int rc = pf_get_key(p->fs, m, key, err);
+	int rc = has_network_key(m) ? pf_get_key(p->fs, m, key, err) : -1;
 
 	if (rc == 0) {
 		pthread_mutex_lock(&p->mu);

@@ -2,7 +2,9 @@
  *
  * When a directory is listed, or a SOPS file in it is looked at while its
  * key is not cached, every regular file of that directory is queued; a pool
- * of kms_parallel workers reads each one, and if it is a SOPS file unwraps
+ * of kms_parallel workers reads each one, and if it is a SOPS file with a
+ * key-service master key (age- and PGP-only files are left to the reader:
+ * no round trip to save, and no passphrase prompt on a listing) unwraps
  * its data key into the key cache (pf_get_key: one unwrap per key, shared
  * with readers that arrive meanwhile). A cold `cat` of N files wrapped by a
  * key service then costs about N / kms_parallel round trips instead of N.

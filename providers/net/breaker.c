@@ -15,6 +15,7 @@ struct brk {
 	char origin[BRK_ORIGIN];
 	char msg[BRK_MSG];
 	long long failed_ms;   /* 0 = closed */
+	int probing;           /* half-open: one request is trying the service */
 };
 
 static struct brk table[BRK_MAX];
@@ -60,12 +61,12 @@ int breaker_check(const char *origin, struct sops_err *err)
 	if (b != NULL && b->failed_ms != 0) {
 		long long ago = now_ms() - b->failed_ms;
 
-		if (ago < net_config.breaker_ms) {
+		if (ago < net_config.breaker_ms || b->probing) {
 			err_set(err, EX_ERROR, "%s (not retried: the service failed %lld ms ago)",
 				b->msg, ago);
 			rc = -1;
 		} else {
-			b->failed_ms = 0;
+			b->probing = 1;   /* this request probes; the others keep failing */
 		}
 	}
 	pthread_mutex_unlock(&lock);
@@ -77,6 +78,7 @@ void breaker_trip(const char *origin, const char *msg)
 	pthread_mutex_lock(&lock);
 	struct brk *b = find(origin, 1);
 	snprintf(b->msg, sizeof(b->msg), "%s", msg);
+	b->probing = 0;
 	b->failed_ms = now_ms();
 	if (b->failed_ms == 0)
 		b->failed_ms = 1;
@@ -87,8 +89,10 @@ void breaker_ok(const char *origin)
 {
 	pthread_mutex_lock(&lock);
 	struct brk *b = find(origin, 0);
-	if (b != NULL)
+	if (b != NULL) {
 		b->failed_ms = 0;
+		b->probing = 0;
+	}
 	pthread_mutex_unlock(&lock);
 }
 

@@ -2,7 +2,10 @@
  *
  * Keyed by origin ("https://host:port"). After a transport failure the
  * origin is "open" for net_config.breaker_ms: breaker_check fails at once
- * with the remembered message. A success closes it.
+ * with the remembered message. Then one request is let through as a probe
+ * (half-open) while the others still fail at once; its success closes the
+ * breaker, its failure opens it again. Every request that passed
+ * breaker_check ends in breaker_ok or breaker_trip.
  */
 #ifndef SOPSFS_NET_BREAKER_H
 #define SOPSFS_NET_BREAKER_H

@@ -27,7 +27,9 @@
  *   ends in a transport failure (connection error, timeout, 5xx or
  *   throttling after the retries), further requests to that host within
  *   net_config.breaker_ms fail at once with the last error
- *   ("... (not retried: the service failed N ms ago)"). A 2xx resets it.
+ *   ("... (not retried: the service failed N ms ago)"); after that one
+ *   request probes the service while the others still fail fast. An HTTP
+ *   answer below 500 closes it.
  *   4xx answers (bad key, bad auth) never trip it. req->no_breaker skips it.
  * - Secrets: header values (Authorization, X-Vault-Token, tokens...) and
  *   request bodies may hold secrets and are never logged. The response body

@@ -145,8 +145,9 @@ cred_case "a profile (AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE)" profile-user \
 	"export AWS_SHARED_CREDENTIALS_FILE=$F/credentials AWS_CONFIG_FILE=$F/config AWS_PROFILE=team"
 cred_case "~/.aws/credentials" profile-user \
 	"export HOME=$TMP/home2; mkdir -p \$HOME/.aws && cp $F/credentials $F/config \$HOME/.aws/ && export AWS_PROFILE=team"
-cred_case "source_profile + role_arn (STS AssumeRole)" "role:$AWS_ROLE" \
-	"export AWS_SHARED_CREDENTIALS_FILE=$F/credentials AWS_CONFIG_FILE=$F/config AWS_PROFILE=assumer"
+cred_case "source_profile + role_arn (STS AssumeRole; AWS_ENDPOINT_URL_KMS/_STS)" "role:$AWS_ROLE" \
+	"export AWS_SHARED_CREDENTIALS_FILE=$F/credentials AWS_CONFIG_FILE=$F/config AWS_PROFILE=assumer;" \
+	"unset AWS_ENDPOINT_URL; export AWS_ENDPOINT_URL_KMS=https://127.0.0.1:$AWS_PORT AWS_ENDPOINT_URL_STS=https://127.0.0.1:$AWS_PORT/"
 cred_case "credential_process" process-user \
 	"export AWS_SHARED_CREDENTIALS_FILE=$F/credentials AWS_CONFIG_FILE=$F/config AWS_PROFILE=proc"
 cred_case "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)" "webid:$AWS_ROLE" \

@@ -144,6 +144,24 @@ EOF2
 		fail "kms_gcp: Shamir with one service failing" "rc=$rc $(head -c 500 "$W/e12" | tr '\n' '|')"
 )
 
+# ---- read through the mount ----
+. "$ROOT/tests/mount/lib/mount.sh"
+if need_fuse "kms_gcp: mount"; then
+	(
+		gcp_env; export GOOGLE_APPLICATION_CREDENTIALS=$G/sa.json
+		mkdir -p "$TMP/msrc/app" && cp "$W/enc.yaml" "$TMP/msrc/app/db.yaml"
+		MNT=$(new_mountpoint)
+		if mount_sopsfs "$TMP/msrc" "$MNT" -o kms_timeout=5; then
+			cat "$MNT/app/db.yaml" >"$W/mnt.yaml" 2>"$W/e13"
+			same_bytes "kms_gcp: read through the mount (service account credentials)" "$W/plain.yaml" "$W/mnt.yaml"
+			unmount_sopsfs "$MNT"
+			cat "$TMP/mount.log" >>"$ALLOUT"
+		else
+			fail "kms_gcp: mount" "$(tail -3 "$TMP/mount.log")"
+		fi
+	)
+fi
+
 if grep -q "TESTSECRET" "$ALLOUT" "$TMP/gcp/requests.log" "$TMP/gcp/calls.log"; then
 	fail "kms_gcp: no secret in output" "$(grep -o '.\{40\}TESTSECRET.\{20\}' "$ALLOUT" | head -3)"
 else

@@ -1,6 +1,8 @@
 /* test_net.c - providers/net helpers: the in-place JSON scanner, URL pieces,
  * timeout parsing, the credential cache and the circuit breaker. */
 #include "check.h"
+#include <time.h>
+#include "../../providers/net/breaker.h"
 #include "../../providers/net/cred_cache.h"
 #include "../../providers/net/http.h"
 #include "../../providers/net/json.h"
@@ -139,6 +141,31 @@ static void test_refused_urls(void)
 	net_response_free(&rs);
 }
 
+static void test_breaker_half_open(void)
+{
+	struct sops_err err;
+	int saved = net_config.breaker_ms;
+	struct timespec ts = { 0, 250 * 1000000L };
+
+	net_config.breaker_ms = 200;
+	breaker_trip("https://h:1", "POST https://h:1/: request timed out");
+	CHECK(breaker_check("https://h:1", &err) == -1);
+	CHECK(strstr(err.msg, "request timed out (not retried") != NULL);
+	CHECK(breaker_check("https://other:1", &err) == 0);
+	nanosleep(&ts, NULL);
+	CHECK(breaker_check("https://h:1", &err) == 0);    /* the probe */
+	CHECK(breaker_check("https://h:1", &err) == -1);   /* others still fail fast */
+	breaker_trip("https://h:1", "again");
+	CHECK(breaker_check("https://h:1", &err) == -1);
+	nanosleep(&ts, NULL);
+	CHECK(breaker_check("https://h:1", &err) == 0);
+	breaker_ok("https://h:1");
+	CHECK(breaker_check("https://h:1", &err) == 0);
+	CHECK(breaker_check("https://h:1", &err) == 0);
+	net_config.breaker_ms = saved;
+	net_breaker_reset();
+}
+
 int main(void)
 {
 	RUN(test_json_get);
@@ -147,5 +174,6 @@ int main(void)
 	RUN(test_timeout_parse);
 	RUN(test_cred_cache);
 	RUN(test_refused_urls);
+	RUN(test_breaker_half_open);
 	return CHECK_DONE();
 }
