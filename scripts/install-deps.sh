@@ -12,6 +12,7 @@ PKGS=(
 	age gnupg
 	# tests
 	attr acl rsync tmux vim neovim nano emacs-nox git python3 perl procps psmisc
+	openssl   # key-service stand-ins: test CA, RSA-OAEP, JWT checks
 	# benchmarks
 	bindfs hyperfine
 	# man page check

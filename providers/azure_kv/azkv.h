@@ -9,6 +9,11 @@
 #include "../../common/buf.h"
 #include "../../common/err.h"
 
+/* Check a vault_url ("https://host[:port]", nothing else; the host on an
+ * Azure Key Vault domain or in SOPSFS_AZURE_KV_ALLOW) and pick the token
+ * scope of its cloud. -1 with an error when the URL is refused. */
+int azkv_vault_scope(const char *url, const char **scope, struct sops_err *err);
+
 /* An access token for scope ("https://vault.azure.net/.default") into the
  * secure buffer tok, from the cache or the credential chain. Errors name
  * every credential tried. */

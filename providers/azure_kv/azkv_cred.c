@@ -252,7 +252,7 @@ static int fetch_chain(void *ctx, struct buf *out, time_t *expires, struct sops_
 	struct buf tried = BUF_INIT;
 	struct sops_err one;
 	enum cred_rc rc = CRED_UNAVAILABLE;
-	size_t n = strlen(scope);
+	size_t n = strlen(scope), start = out->len;
 
 	if (n > 9 && strcmp(scope + n - 9, "/.default") == 0)
 		n -= 9;
@@ -272,8 +272,10 @@ static int fetch_chain(void *ctx, struct buf *out, time_t *expires, struct sops_
 			if (r != 0)
 				err_prefix(&one, "AzureCLICredential: ");
 		}
-		if (rc != CRED_OK)
+		if (rc != CRED_OK) {
+			buf_truncate(out, start);   /* nothing half-read stays */
 			buf_printf(&tried, "%s%s", tried.len ? "; " : "", one.msg);
+		}
 	}
 	if (rc != CRED_OK)
 		err_set(err, EX_ERROR, "DefaultAzureCredential: failed to acquire a token. "

@@ -74,9 +74,7 @@ static int user_allowed(const char *hp, size_t hn, size_t hostlen)
 	return 0;
 }
 
-/* Check vault_url ("https://host[:port]", nothing else) and pick the token
- * scope. -1 with an error when the URL is refused. */
-static int vault_scope(const char *url, const char **scope, struct sops_err *err)
+int azkv_vault_scope(const char *url, const char **scope, struct sops_err *err)
 {
 	const char *hp = url + 8;
 	size_t hn, hostlen;
@@ -84,6 +82,8 @@ static int vault_scope(const char *url, const char **scope, struct sops_err *err
 	if (strncmp(url, "https://", 8) != 0)
 		return err_set(err, EX_ERROR, "refusing Azure Key Vault URL %.200s: not https", url);
 	hn = strlen(hp);
+	if (hn > 0 && hp[hn - 1] == '/')   /* "https://v.vault.azure.net/" from a config */
+		hn--;
 	for (size_t i = 0; i < hn; i++)
 		if (!isalnum((unsigned char)hp[i]) && !strchr(".-:", hp[i]))
 			return err_set(err, EX_ERROR, "refusing Azure Key Vault URL %.200s: not a "
@@ -128,12 +128,16 @@ static int kv_call(const char *vault, const char *method, const char *path,
 {
 	const char *scope = NULL;
 	struct buf url = BUF_INIT;
+	size_t vl;
 	int rc = -1;
 
-	if (vault_scope(vault, &scope, err) != 0)
+	if (azkv_vault_scope(vault, &scope, err) != 0)
 		return -1;
-	if (buf_printf(&url, "%s%s?api-version=%s", vault, path, AZKV_API_VERSION) != 0 ||
-	    buf_printf(shown_url, "%s%s", vault, path) != 0)
+	vl = strlen(vault);
+	if (vl > 0 && vault[vl - 1] == '/')
+		vl--;
+	if (buf_printf(&url, "%.*s%s?api-version=%s", (int)vl, vault, path, AZKV_API_VERSION) != 0 ||
+	    buf_printf(shown_url, "%.*s%s", (int)vl, vault, path) != 0)
 		return err_set(err, EX_ERROR, "out of memory");
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct buf tok = BUF_INIT_SECURE, auth = BUF_INIT_SECURE;
@@ -252,7 +256,11 @@ static int parse_key_url(const char *s, char **vault, char **name, char **versio
 		return -1;
 	h = s + 8;
 	k = strchr(h, '/');
-	if (k == NULL || k == h || strncmp(k, "/keys/", 6) != 0)
+	if (k == NULL || k == h)
+		return -1;
+	if (strncmp(k, "//keys/", 7) == 0)   /* vaultUrl with a final '/' in .sops.yaml */
+		k++;
+	if (strncmp(k, "/keys/", 6) != 0)
 		return -1;
 	rest = k + 6;
 	nl = strcspn(rest, "/");

@@ -183,4 +183,3 @@ int hckms_cred_load(struct hckms_cred *c, struct sops_err *err)
 		       file != NULL && file[0] ? "HUAWEICLOUD_SDK_CREDENTIALS_FILE" :
 		       "~/.huaweicloud/credentials");
 }
-

@@ -72,7 +72,7 @@ cat >"$TMP/groups/.sops.yaml" <<EOF
 creation_rules:
   - key_groups:
       - azure_keyvault:
-          - vaultUrl: $VAULT
+          - vaultUrl: $VAULT/
             key: sops-key
             version: $VER
 EOF
@@ -80,7 +80,8 @@ cp "$TMP/plain.yaml" "$TMP/groups/g.yaml"
 (cd "$TMP/groups" && svc "${BASE[@]}" "${SP[@]}" -- encrypt g.yaml)
 cp "$OUT" "$TMP/groups.yaml"
 svc "${BASE[@]}" "${SP[@]}" -- decrypt "$TMP/groups.yaml"
-cmp -s "$OUT" "$TMP/plain.yaml" && ok azure_key_groups_rule || fail azure_key_groups_rule "rc $RC: $(head -c 300 "$ERR")"
+cmp -s "$OUT" "$TMP/plain.yaml" && grep -qx "vault_url: $VAULT/" <(meta_block "$TMP/groups.yaml" azure_kv) &&
+	ok azure_key_groups_rule || fail azure_key_groups_rule "rc $RC: $(head -c 300 "$ERR")"
 
 # --- wrong key: an enc made by another key under this entry ---
 svc "${BASE[@]}" "${SP[@]}" -- encrypt --azure-kv "$VAULT/keys/other" "$TMP/plain.yaml"
@@ -146,7 +147,17 @@ expect azure_domain_accepted 128 "DefaultAzureCredential: failed to acquire a to
 knobs az '{"throttle": 2}'
 svc "${BASE[@]}" "${SP[@]}" -- decrypt "$TMP/flag.yaml"
 cmp -s "$OUT" "$TMP/plain.yaml" && ok azure_throttle_retried || fail azure_throttle_retried "rc $RC: $(head -c 300 "$ERR")"
+# a hung vault: the file fails after the timeout with the provider's words
+knobs az '{"hang": true}'
+start=$(date +%s%N)
+svc "${BASE[@]}" "${SP[@]}" SOPSFS_KMS_TIMEOUT=1 -- decrypt "$TMP/flag.yaml"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
 knobs az '{}'
+if [ "$ms" -lt 4000 ]; then
+	expect azure_hang_times_out 128 "failed to decrypt sops data key with Azure Key Vault key .*(timed out|timeout)"
+else
+	fail azure_hang_times_out "took $ms ms with a 1 s timeout"
+fi
 
 # --- mount: read, re-encryption keeps the entry ---
 if need_fuse azure_mount; then

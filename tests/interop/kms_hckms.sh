@@ -67,6 +67,16 @@ cp "$OUT" "$TMP/groups.yaml"
 svc "${BASE[@]}" "${C[@]}" -- decrypt "$TMP/groups.yaml"
 cmp -s "$OUT" "$TMP/p.yaml" && ok hckms_key_groups_rule || fail hckms_key_groups_rule "rc $RC: $(head -c 300 "$ERR")"
 
+# --- sopsfs replace keeps the entry byte for byte ---
+cp "$TMP/flag.yaml" "$TMP/repl.yaml"
+printf 'x: 7\n' >"$TMP/p7.yaml"
+svc "${BASE[@]}" "${C[@]}" -- replace "$TMP/repl.yaml" "$TMP/p7.yaml"
+svc2_rc=$RC
+svc "${BASE[@]}" "${C[@]}" -- decrypt "$TMP/repl.yaml"
+[ "$svc2_rc" = 0 ] && cmp -s "$OUT" "$TMP/p7.yaml" &&
+	[ "$(meta_block "$TMP/repl.yaml" hckms)" = "$(meta_block "$TMP/flag.yaml" hckms)" ] &&
+	ok hckms_replace_keeps_entry || fail hckms_replace_keeps_entry "rc $svc2_rc/$RC: $(head -c 300 "$ERR")"
+
 # --- wrong key ---
 sed "s|key_id: tr-west-1:$KEY|key_id: tr-west-1:$OTHER|" "$TMP/flag.yaml" >"$TMP/wrong.yaml"
 svc "${BASE[@]}" "${C[@]}" -- decrypt "$TMP/wrong.yaml"

@@ -98,6 +98,17 @@ mkdir -p "$TMP/capath" && cp "$CA" "$TMP/capath/" && openssl rehash "$TMP/capath
 svc VAULT_ADDR="$ADDR" VAULT_TOKEN="$TOKEN" VAULT_NAMESPACE=team1 VAULT_CAPATH="$TMP/capath" -- decrypt "$TMP/flag.yaml"
 cmp -s "$OUT" "$TMP/plain.yaml" && ok vault_capath || fail vault_capath "rc $RC: $(head -c 300 "$ERR")"
 
+# --- plain http: loopback dev servers only ---
+stand dev vault_server.py --token "$TOKEN" --plain
+DEV=http://127.0.0.1:$(stand_port dev)
+svc VAULT_ADDR="$DEV" VAULT_TOKEN="$TOKEN" -- encrypt --hc-vault-transit "$DEV/v1/transit/keys/sops" "$TMP/plain.yaml"
+cp "$OUT" "$TMP/dev.yaml"
+svc VAULT_ADDR="$DEV" VAULT_TOKEN="$TOKEN" -- decrypt "$TMP/dev.yaml"
+cmp -s "$OUT" "$TMP/plain.yaml" && ok vault_http_loopback_dev || fail vault_http_loopback_dev "rc $RC: $(head -c 300 "$ERR")"
+sed "s|vault_address: $DEV|vault_address: http://192.0.2.7:8200|" "$TMP/dev.yaml" >"$TMP/http.yaml"
+svc VAULT_ADDR="$DEV" VAULT_TOKEN="$TOKEN" SOPS_HC_VAULT_ALLOWLIST=all -- decrypt "$TMP/http.yaml"
+expect vault_http_remote_refused 128 "refusing to send a Vault token over plain http to http://192.0.2.7:8200"
+
 # --- allowlist: refused addresses get no connection ---
 listener trap
 LP=$(stand_port trap)
@@ -155,10 +166,20 @@ knobs vault '{}'
 # --- through the mount: read, and a write keeps the hc_vault entry ---
 if need_fuse vault_mount; then
 	SRC=$TMP/src; MNT=$(new_mountpoint)
-	mkdir -p "$SRC" && cp "$TMP/flag.yaml" "$SRC/app.yaml" && cp "$TMP/rule/.sops.yaml" "$SRC/"
+	mkdir -p "$SRC/many" && cp "$TMP/flag.yaml" "$SRC/app.yaml" && cp "$TMP/rule/.sops.yaml" "$SRC/"
+	FAST=$ROOT/build/sopsfs; [ -x "$FAST" ] || FAST=$SOPSFS   # setup only: no sanitizers
+	for i in $(seq 1 12); do   # a directory of Vault files: unwrapped in parallel
+		printf 'n: %d\nsecret: many-%d\n' "$i" "$i" >"$TMP/many$i.yaml"
+		SOPSFS=$FAST svc "${V[@]}" -- encrypt --hc-vault-transit "$URI" "$TMP/many$i.yaml"
+		cp "$OUT" "$SRC/many/f$i.yaml"
+	done
 	export VAULT_ADDR="$ADDR" VAULT_TOKEN="$TOKEN" VAULT_NAMESPACE=team1 VAULT_CACERT="$CA"
 	if mount_sopsfs "$SRC" "$MNT"; then
 		cmp -s "$MNT/app.yaml" "$TMP/plain.yaml" && ok vault_mount_read || fail vault_mount_read "plaintext differs"
+		bad=0
+		ls "$MNT/many" >/dev/null
+		for i in $(seq 1 12); do cmp -s "$MNT/many/f$i.yaml" "$TMP/many$i.yaml" || bad=$((bad + 1)); done
+		[ "$bad" = 0 ] && ok vault_mount_directory_parallel || fail vault_mount_directory_parallel "$bad of 12 files differ"
 		printf 'user: bob\npassword: hunter2-plain\nport: 5432\n' >"$MNT/app.yaml"
 		sync
 		for _ in $(seq 1 60); do grep -q 'user: ENC' "$SRC/app.yaml" && ! cmp -s "$SRC/app.yaml" "$TMP/flag.yaml" && break; sleep 0.05; done

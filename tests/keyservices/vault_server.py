@@ -2,7 +2,7 @@
 """vault_server.py - a HashiCorp Vault / OpenBao transit stand-in for tests.
 
 Usage: vault_server.py STATE_DIR --token T [--namespace NS] [--engine transit]
-                       [--keys sops,other]
+                       [--keys sops,other] [--plain]
 
 Wire protocol (Vault HTTP API, transit secrets engine):
   POST|PUT /v1/<engine>/encrypt/<key>   {"plaintext": base64}
@@ -17,8 +17,9 @@ Enterprise accepts. Each key is 32 random bytes made at start; ciphertext is
 "vault:v1:" + base64(nonce | ciphertext | tag) sealed with kms2_stand.hmac_seal
 and the key name as associated data, so a blob made by another key fails
 with "cipher: message authentication failed", as Vault says.
-Listens with TLS (test CA in STATE/tls/ca.crt); port in STATE/port; knobs in
-STATE/knobs.json (see kms2_stand.py).
+Listens with TLS (test CA in STATE/tls/ca.crt), or plain HTTP with --plain
+(a dev server); port in STATE/port; knobs in STATE/knobs.json (see
+kms2_stand.py).
 """
 import argparse
 import base64
@@ -102,12 +103,13 @@ def main():
     ap.add_argument("--namespace", default="")
     ap.add_argument("--engine", default="transit")
     ap.add_argument("--keys", default="sops,other")
+    ap.add_argument("--plain", action="store_true")
     OPTS = ap.parse_args()
     OPTS.namespace = OPTS.namespace.strip("/")
     for k in OPTS.keys.split(","):
         KEYS[k] = secrets.token_bytes(32)
     os.makedirs(OPTS.state, exist_ok=True)
-    kms2_stand.serve(Handler, OPTS.state)
+    kms2_stand.serve(Handler, OPTS.state, tls=not OPTS.plain)
     kms2_stand.wait_forever()
 
 

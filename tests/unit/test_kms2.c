@@ -1,10 +1,11 @@
-/* test_kms2.c - pure parts of the hc_vault and hckms providers: Vault key
- * URIs and the address allowlist (sops' rules, sopsfs' VAULT_ADDR-only
- * default), and the HuaweiCloud AK/SK signature against the worked example
- * of HuaweiCloud's API signing guide. */
+/* test_kms2.c - pure parts of the azure_kv, hc_vault and hckms providers:
+ * Azure Key Vault domains, Vault key URIs and the address allowlist (sops'
+ * rules, sopsfs' VAULT_ADDR-only default), and the HuaweiCloud AK/SK
+ * signature against the worked example of HuaweiCloud's API signing guide. */
 #include "check.h"
 #include "../../providers/hc_vault/vault_addr.h"
 #include "../../providers/hckms/hckms.h"
+#include "../../providers/azure_kv/azkv.h"
 
 #include <stdlib.h>
 
@@ -89,8 +90,40 @@ static void test_hckms_signature(void)
 	buf_free(&sig);
 }
 
+static const char *scope_of(const char *url)
+{
+	const char *scope = NULL;
+	struct sops_err err;
+
+	return azkv_vault_scope(url, &scope, &err) == 0 ? scope : NULL;
+}
+
+static void test_azure_domains(void)
+{
+	unsetenv("SOPSFS_AZURE_KV_ALLOW");
+	CHECK_STR(scope_of("https://myvault.vault.azure.net"), "https://vault.azure.net/.default");
+	CHECK_STR(scope_of("https://MyVault.Vault.Azure.Net:443"), "https://vault.azure.net/.default");
+	CHECK_STR(scope_of("https://v.vault.azure.cn"), "https://vault.azure.cn/.default");
+	CHECK_STR(scope_of("https://v.vault.usgovcloudapi.net"), "https://vault.usgovcloudapi.net/.default");
+	CHECK_STR(scope_of("https://h.managedhsm.azure.net"), "https://managedhsm.azure.net/.default");
+	CHECK(scope_of("https://vault.azure.net") == NULL);            /* no vault name */
+	CHECK(scope_of("https://v.vault.azure.net.evil.example") == NULL);
+	CHECK(scope_of("https://evilvault.azure.net") == NULL);
+	CHECK(scope_of("https://user@v.vault.azure.net") == NULL);
+	CHECK(scope_of("https://v.vault.azure.net/path") == NULL);
+	CHECK(scope_of("http://v.vault.azure.net") == NULL);
+	CHECK(scope_of("https://kv.internal.example:8443") == NULL);
+	setenv("SOPSFS_AZURE_KV_ALLOW", "other.example, kv.internal.example:8443", 1);
+	CHECK_STR(scope_of("https://kv.internal.example:8443"), "https://vault.azure.net/.default");
+	CHECK(scope_of("https://kv.internal.example:9443") == NULL);
+	CHECK(scope_of("https://other.example:1234") != NULL);
+	CHECK(scope_of("https://x.other.example") == NULL);
+	unsetenv("SOPSFS_AZURE_KV_ALLOW");
+}
+
 int main(void)
 {
+	RUN(test_azure_domains);
 	RUN(test_vault_uri);
 	RUN(test_vault_allowlist);
 	RUN(test_hckms_signature);
