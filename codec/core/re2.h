@@ -4,8 +4,9 @@
  * and .sops.yaml path_regex values with Go's regexp package: RE2 syntax,
  * unanchored search (regexp.Match). Here the pattern is checked against
  * Go's grammar (regexp/syntax, Perl flags) and rewritten into an explicit
- * PCRE2 pattern that means the same; PCRE2 (UTF mode, DFA matcher, so no
- * backtracking blow-up) does the matching.
+ * PCRE2 pattern that means the same; PCRE2 (UTF mode) does the matching
+ * under a work limit, so a crafted pattern costs bounded time (about 0.1 s
+ * at most per search).
  *
  * Go semantics kept: what Go rejects is a compile error with Go's message
  * (lookaround, backreferences, possessive quantifiers, atomic groups, \Z,
@@ -17,7 +18,8 @@
  * aliases like Letter, Any, ASCII, Assigned); a '{' that is no repeat is a
  * literal. The subject may hold invalid UTF-8: like Go, each invalid byte
  * is U+FFFD; it never fails.
- * Known difference: under (?i), \p{Lu}-style classes are not case-folded.
+ * Known differences: under (?i), \p{Lu}-style classes are not case-folded;
+ * the work limit above.
  * Thread-safe after compile.
  */
 #ifndef SOPSFS_RE2_H
@@ -33,8 +35,10 @@ struct re2;
 struct re2 *re2_compile(const char *pat, struct sops_err *err);
 
 /* Search s[0..n) (need not be NUL-terminated, may contain NUL bytes and
- * invalid UTF-8). Returns 1 on a match, 0 on no match, -1 on an internal
- * error (out of memory): test with == 1 or == 0, never as a boolean. */
+ * invalid UTF-8). Returns 1 on a match, 0 on no match, -1 when there is no
+ * answer: out of memory, or a pathological pattern (nested repetition such
+ * as (a+)+$ on a long subject) that exceeds the work limit, where Go would
+ * still answer. Test with == 1 or == 0, never as a boolean. */
 int re2_search(const struct re2 *re, const char *s, size_t n);
 
 /* NUL-terminated convenience form of re2_search. */

@@ -208,7 +208,8 @@ static int rule_matches(const struct creation_rule *r, const char *rel, struct s
 	m = re2_search_str(re, rel);
 	re2_free(re);
 	if (m < 0)
-		return err_set(err, EX_ERROR, "error loading config: out of memory");
+		return err_set(err, EX_ERROR, "error loading config: path_regex too costly to "
+			       "match (or out of memory): `%.200s`", r->path_regex);
 	return m;
 }
 

@@ -7,6 +7,7 @@
 #include "../../codec/core/re2.h"
 
 #include <ctype.h>
+#include <time.h>
 
 enum { N = 0, M = 1, R = 2 };   /* no match, match, rejected */
 
@@ -441,19 +442,48 @@ static void test_deep_nesting(void)
 
 static void test_long_subject(void)
 {
-	/* no backtracking blow-up: the DFA matcher is linear in the subject */
+	/* typical patterns on a 1 MiB subject: linear and right */
 	size_t n = 1 << 20;
 	char *s = malloc(n);
 	struct sops_err err;
-	struct re2 *re = re2_compile("(a|aa)*(a*)*b", &err);
+	struct re2 *re = re2_compile("^(data|stringData)$|\\.enc\\.ya?ml$", &err);
 
 	CHECK(s != NULL && re != NULL);
 	memset(s, 'a', n);
-	CHECK(re2_search(re, s, 4096) == 0);
-	s[n - 1] = 'b';
-	CHECK(re2_search(re, s, n) == 1);
+	CHECK(re2_search(re, s, n) == 0);
+	memcpy(s + n - 9, ".enc.yml", 9);
+	CHECK(re2_search(re, s, n - 1) == 1);
 	re2_free(re);
 	free(s);
+}
+
+static void test_pathological_bounded(void)
+{
+	/* nested repetition that backtracks exponentially: each search ends
+	 * quickly with the right answer or "no answer" (-1), never a wrong one */
+	static const char *const pats[] = { "(a+)+$", "(a|aa)+$", "((a+)+)+c", "(a*)*(a|b)$c" };
+	static const int on_aa[] = { 1, 1, 0, 0 };
+	char s[4001];
+	struct timespec t0, t1;
+
+	memset(s, 'a', sizeof(s) - 1);
+	s[sizeof(s) - 1] = 'b';
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		struct sops_err err;
+		struct re2 *re = re2_compile(pats[i], &err);
+		int got;
+		double secs;
+
+		CHECK(re != NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		got = re2_search(re, s, sizeof(s));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		CHECKF(got == 0 || got == -1, "/%s/: %d", pats[i], got);
+		CHECKF(secs < 2.0, "/%s/ took %.2f s", pats[i], secs);
+		CHECKF(re2_search(re, "aab", 3) == 0 && re2_search(re, "aa", 2) == on_aa[i], "/%s/", pats[i]);
+		re2_free(re);
+	}
 }
 
 /* ---- the rule vectors: a key is encrypted iff the regex says so ---- */
@@ -566,6 +596,7 @@ int main(void)
 	RUN(test_explicit_length);
 	RUN(test_deep_nesting);
 	RUN(test_long_subject);
+	RUN(test_pathological_bounded);
 	RUN(test_rule_vectors);
 	RUN(test_concurrent_use_same_regex);
 	return CHECK_DONE();
