@@ -440,7 +440,9 @@ static void collect_pending(void *arg, struct ent *e)
 {
 	struct buf *list = arg;
 
-	if (e->pending && e->virt && !e->unlinked && e->writers == 0) {
+	/* the leak guard refused it (commit_failed: written again, retried) */
+	if (e->pending && e->virt && !e->unlinked && e->writers == 0 && !e->commit_failed &&
+	    (e->guard_ok != GUARD_TAINTED || e->content.len == 0)) {
 		ent_ref(e);
 		buf_add(list, &e, sizeof(e));
 	}

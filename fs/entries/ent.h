@@ -95,7 +95,12 @@ struct ent {
 	unsigned commit_failed : 1; /* the last commit failed and nothing was
 				       written since: the error was reported */
 	int writers;                /* open handles that may write */
+	unsigned long guard_ok;     /* leak guard: content known free of the
+				       values of this index version (fs/guard),
+				       or GUARD_TAINTED: a write was refused,
+				       never written through as is */
 };
+#define GUARD_TAINTED (~0UL)
 
 struct etable;
 

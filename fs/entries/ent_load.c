@@ -4,6 +4,7 @@
 #include "../../codec/core/sops_file.h"
 #include "../../codec/core/datakey.h"
 #include "../../common/secure_mem.h"
+#include "../guard/guard.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -102,6 +103,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		return;
 	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
 		atomic_fetch_add(&fs->decrypts, 1);
+		guard_note_file(fs, e->path, sf);       /* leak guard: index its values */
 		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {
 			e->kind = VF_SOPS;
 			ent_clear_error(e);

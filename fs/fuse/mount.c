@@ -4,6 +4,7 @@
 #include "sopsfs.h"
 #include "ops.h"
 #include "../entries/names.h"
+#include "../guard/guard.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -44,6 +45,7 @@ struct cli_opts {
 	unsigned key_ttl, key_max_ttl, cache_mb, max_file_mb;
 	char *scratch, *age_key_file, *gnupghome;
 	int allow_other;
+	char *leak_guard;
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -57,6 +59,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("scratch=%s", scratch),
 	OPT("age_key_file=%s", age_key_file),
 	OPT("gnupghome=%s", gnupghome),
+	OPT("leak_guard=%s", leak_guard),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_END
 };
@@ -99,6 +102,8 @@ static const char mount_usage[] =
 "  -o gnupghome=DIR     GnuPG home (instead of GNUPGHOME)\n"
 "  -o allow_other       let other users in (implies default_permissions);\n"
 "                       without it only the mounting user can access MNT\n"
+"  -o leak_guard=deny   refuse writes that would store a decrypted secret value\n"
+"                       unencrypted in SRC (warn: allow and log; off)\n"
 "\n"
 "Unmount with `fusermount3 -u MNT` (or SIGINT/SIGTERM/SIGHUP to the daemon);\n"
 "SIGUSR1 wipes every cached key and view. Identities are read at mount time\n"
@@ -154,6 +159,12 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	fs->o.debug = cmd->debug;
 	fs->o.allow_other = o.allow_other;
 	fs->o.scratch = o.scratch;
+	fs->o.leak_guard = guard_parse_mode(o.leak_guard);
+	free(o.leak_guard);
+	if (fs->o.leak_guard < 0) {
+		fprintf(stderr, "sopsfs: leak_guard must be deny, warn or off\n");
+		return -1;
+	}
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, src_arg);
@@ -229,9 +240,10 @@ static void *housekeeping(void *arg)
 		if (atomic_exchange(&fs->wipe_requested, 0)) {
 			all = 1;
 			keycache_wipe(fs->keys);
+			guard_wipe(fs);                 /* leak guard: values go with keys */
 			sopsfs_log("SIGUSR1: every cached key and view wiped");
-		} else {
-			keycache_expire(fs->keys, now);
+		} else if (keycache_expire(fs->keys, now) > 0 || tick % 30 == 0) {
+			guard_expire(fs);
 		}
 		WRLOCK(fs);
 		ent_sweep(fs, now, all, tick % 30 == 0);
@@ -258,7 +270,8 @@ static int start(struct sopsfs *fs)
 	harden();
 	fs->keys = keycache_new(fs->o.key_ttl, fs->o.key_max_ttl);
 	fs->ents = etable_new();
-	if (fs->keys == NULL || fs->ents == NULL)
+	fs->guard = guard_new(fs->o.leak_guard);
+	if (fs->keys == NULL || fs->ents == NULL || fs->guard == NULL)
 		return -1;
 	if (age_identities_load(&err) != 0)
 		sopsfs_log("no age identity loaded (%.*s); SOPS files that need one will fail "
@@ -321,6 +334,8 @@ int sopsfs_mount_main(int argc, char **argv)
 	WRLOCK(&fs);
 	keycache_free(fs.keys);
 	etable_free(fs.ents);
+	guard_free(fs.guard);
+	fs.guard = NULL;
 	fs.ents = NULL;
 	fs.keys = NULL;
 	UNLOCK(&fs);

@@ -350,15 +350,20 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	struct ent *e = h->e;
 	size_t end;
 
-	(void)path;
-	if (e == NULL) {
-		ssize_t n = pwrite(h->fd, buf, size, off);
-
-		return n < 0 ? -errno : (int)n;
-	}
+	if (e == NULL)      /* leak guard: checks, then pwrite */
+		return guard_pwrite(sopsfs_g, path, h->fd, &h->hold, buf, size, off,
+				    fi->flags & O_APPEND);
 	pthread_mutex_lock(&e->mu);
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
+	if (e->pending && sopsfs_g->guard != NULL) {      /* leak guard */
+		int rc = guard_write_ent(sopsfs_g, e, buf, size, off);
+
+		if (rc != 0) {
+			pthread_mutex_unlock(&e->mu);
+			return rc;
+		}
+	}
 	end = (size_t)off + size;
 	if (end > e->content.len && set_size(e, end) != 0) {
 		pthread_mutex_unlock(&e->mu);
@@ -468,10 +473,14 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	struct handle *h = FH(fi);
 
 	(void)path;
+	if (h->e == NULL)
+		return guard_hold_flush(h->fd, &h->hold);       /* leak guard */
 	/* A shell's `> file` closes a dup of the fd before anything is
 	 * written: an empty draft is only committed at fsync or release. */
-	if (h->e != NULL && h->e->content.len == 0)
+	if (h->e->content.len == 0)
 		return 0;
+	if (h->writable && h->e->pending)
+		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return h->writable ? commit_handle(sopsfs_g, h) : 0;
 }
 
@@ -480,8 +489,15 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	struct handle *h = FH(fi);
 
 	(void)path;
-	if (h->e == NULL)
+	if (h->e == NULL) {
+		int rc = guard_hold_flush(h->fd, &h->hold);     /* leak guard */
+
+		if (rc != 0)
+			return rc;
 		return (datasync ? fdatasync(h->fd) : fsync(h->fd)) == 0 ? 0 : -errno;
+	}
+	if (h->e->pending && h->e->content.len > 0)
+		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return commit_handle(sopsfs_g, h);
 }
 
@@ -507,6 +523,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 		pthread_mutex_unlock(&h->e->mu);
 		ent_put(fs, h->e);
 	} else {
+		guard_hold_flush(h->fd, &h->hold);              /* leak guard */
 		close(h->fd);
 	}
 	free(h);

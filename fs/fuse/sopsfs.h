@@ -20,6 +20,7 @@
 #include "../../crypto/keycache.h"
 
 struct etable;
+struct guard;
 
 struct sopsfs_opts {
 	char *src;
@@ -34,6 +35,7 @@ struct sopsfs_opts {
 	int debug;
 	int allow_other;
 	char *scratch;             /* extra scratch patterns (write side) */
+	int leak_guard;            /* enum leak_mode (fs/guard/guard.h) */
 };
 
 struct sopsfs {
@@ -41,6 +43,7 @@ struct sopsfs {
 	struct backing b;
 	struct keycache *keys;
 	struct etable *ents;       /* per-path state (fs/ent.c) */
+	struct guard *guard;       /* leak guard (fs/guard/) */
 	pthread_rwlock_t ns;       /* namespace lock: write for changes */
 	pthread_mutex_t unwrap_mu; /* one master-key unwrap at a time */
 	struct fuse *fuse;

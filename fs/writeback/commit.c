@@ -3,6 +3,7 @@
 #include "../../common/atomic_write.h"
 #include "../../codec/core/new_spec.h"
 #include "../../codec/core/iv_stash.h"
+#include "../guard/guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,10 @@ static int write_backing(struct sopsfs *fs, const char *path, const void *data, 
 int commit_plain(struct sopsfs *fs, const char *path, const void *data, size_t len, mode_t mode)
 {
 	struct sops_err err;
+	int rc = guard_check_bytes(fs, path, data, len);     /* leak guard */
 
+	if (rc != 0)
+		return rc;
 	if (write_backing(fs, path, data, len, mode, &err) != 0) {
 		sopsfs_log("%s: %s", path, err.msg);
 		return -EIO;
@@ -164,6 +168,7 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 		if (e->id != NULL && e->id->sf != NULL &&
 		    memcmp(e->id->sf->key, newf->key, SOPS_DATA_KEY_LEN) == 0)
 			iv_stash_merge(newf->stash, e->id->sf->stash);
+		guard_note_file(fs, e->path, newf);     /* leak guard: new values */
 		ident_unref(e->id);
 		e->id = ident_from_file(newf);
 	}
