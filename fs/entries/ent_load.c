@@ -5,16 +5,21 @@
 #include "../../codec/core/datakey.h"
 #include "../../common/secure_mem.h"
 #include "../guard/guard.h"
+#include "../audit/audit.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The file being opened by this thread (for the audit line of an unwrap). */
+static __thread const char *opening;
+
 int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		   struct sops_err *err)
 {
 	struct sopsfs *fs = arg;
+	struct buf by = BUF_INIT;
 	uint8_t id[32];
 	int rc = 0;
 
@@ -24,13 +29,18 @@ int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_K
 		return 0;
 	pthread_mutex_lock(&fs->unwrap_mu);
 	if (!keycache_get(fs->keys, id, key)) {
-		rc = datakey_get(m, key, err);
+		rc = datakey_get_by(m, key, &by, err);
 		if (rc == 0) {
+			const char *who = by.data ? (const char *)by.data : "?";
+
 			atomic_fetch_add(&fs->unwraps, 1);
 			keycache_put(fs->keys, id, key);
+			keycache_set_label(fs->keys, id, who);          /* status */
+			audit_event(fs, "key-unwrap", opening, "key", who);
 		}
 	}
 	pthread_mutex_unlock(&fs->unwrap_mu);
+	buf_free(&by);
 	return rc;
 }
 
@@ -50,17 +60,22 @@ static int open_any(struct sopsfs *fs, const char *path, const char *text, size_
 	const struct store_ops *all[] = { first, &yaml_store, &json_store, &dotenv_store, &ini_store };
 	struct sops_opts o = { .ignore_mac = fs->o.ignore_mac, .get_key = sopsfs_get_key,
 			       .get_key_arg = fs, .found_meta = found };
+	int rc = -1;
 
+	opening = path;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (i > 0 && all[i] == first)
 			continue;
 		err_clear(err);
-		if (sops_file_open_as(all[i], text, len, NULL, &o, sf, err) == 0)
-			return 0;
+		if (sops_file_open_as(all[i], text, len, NULL, &o, sf, err) == 0) {
+			rc = 0;
+			break;
+		}
 		if (*found)
-			return -1;
+			break;
 	}
-	return -1;
+	opening = NULL;
+	return rc;
 }
 
 void ent_set_error(struct ent *e, const char *why)

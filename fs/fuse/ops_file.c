@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "../writeback/commit.h"
 #include "../entries/names.h"
+#include "../audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,8 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 	if (e->kind == VF_ERROR && !e->has_draft) {
 		rc = -EIO;
 	} else if (e->kind == VF_SOPS || e->has_draft) {
-		if (wr)
+		rc = audit_decrypt_open(fs, path);              /* audit log */
+		if (wr && rc == 0)
 			rc = start_draft(fs, e);
 		if (rc == 0 && (fi->flags & O_TRUNC) && e->content.len > 0) {
 			set_size(e, 0);

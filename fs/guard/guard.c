@@ -4,6 +4,7 @@
 #include "public.h"
 #include "../fuse/sopsfs.h"
 #include "../entries/ent.h"
+#include "../audit/audit.h"
 #include "../../codec/core/sops_file.h"
 #include "../../codec/core/iv_stash.h"
 #include "../../common/secure_mem.h"
@@ -229,6 +230,7 @@ static int matched(struct sopsfs *fs, const char *path, const struct gval *v)
 		snprintf(why, sizeof(why), "leak guard: warning: %s stores a secret value of %s "
 			 "unencrypted in the source directory", path, from);
 	record(g, path, why, deny);
+	audit_event(fs, deny ? "leak-refused" : "leak-warned", path, "source", from);
 	return deny ? -EACCES : 0;
 }
 
@@ -281,6 +283,17 @@ static int scan_parts(struct sopsfs *fs, const char *path, const uint8_t *before
 	return rc;
 }
 
+/* user.sopsfs.error of e (e->mu held); the refusal is logged already. */
+static void set_err(struct ent *e, const char *why)
+{
+	char *copy = strdup(why);
+
+	if (copy == NULL)
+		return;
+	free(e->err);
+	e->err = copy;
+}
+
 static int active(struct sopsfs *fs)
 {
 	return fs->guard != NULL && fs->guard->mode != LEAK_OFF;
@@ -321,7 +334,7 @@ int guard_check_ent(struct sopsfs *fs, struct ent *e)
 		char why[PATH_MAX * 2 + 200];
 
 		if (guard_reason(fs, e->path, why, sizeof(why)) > 0)
-			ent_set_error(e, why);
+			set_err(e, why);
 		e->commit_failed = 1;   /* not written through until written again */
 		rc = -EIO;
 	}
@@ -351,10 +364,29 @@ int guard_write_ent(struct sopsfs *fs, struct ent *e, const void *buf, size_t si
 		char why[PATH_MAX * 2 + 200];
 
 		if (guard_reason(fs, e->path, why, sizeof(why)) > 0)
-			ent_set_error(e, why);
+			set_err(e, why);
 		e->guard_ok = GUARD_TAINTED;    /* never written through as is */
 	}
 	return rc;
+}
+
+static int any_match(void *arg, struct gval *v)
+{
+	(void)arg;
+	(void)v;
+	return 1;
+}
+
+int guard_contains(struct sopsfs *fs, const void *d, size_t n)
+{
+	int yes;
+
+	if (fs->guard == NULL)
+		return 0;
+	pthread_rwlock_rdlock(&fs->guard->lk);
+	yes = gindex_scan(fs->guard->ix, d, n, 0, n, any_match, NULL) != NULL;
+	pthread_rwlock_unlock(&fs->guard->lk);
+	return yes;
 }
 
 size_t guard_reason(struct sopsfs *fs, const char *path, char *out, size_t size)

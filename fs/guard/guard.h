@@ -63,6 +63,10 @@ int guard_check_ent(struct sopsfs *fs, struct ent *e);
  * in): checked with the content around it. 0 or -EACCES. */
 int guard_write_ent(struct sopsfs *fs, struct ent *e, const void *buf, size_t size, off_t off);
 
+/* Does d[0..n) contain any indexed value (public or not)? (The audit log
+ * redacts such command-line arguments.) */
+int guard_contains(struct sopsfs *fs, const void *d, size_t n);
+
 /* The last refusal for path (user.sopsfs.error of files without a reason
  * of their own): length copied, 0 if none. */
 size_t guard_reason(struct sopsfs *fs, const char *path, char *out, size_t size);

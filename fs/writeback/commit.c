@@ -4,6 +4,7 @@
 #include "../../codec/core/new_spec.h"
 #include "../../codec/core/iv_stash.h"
 #include "../guard/guard.h"
+#include "../audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -206,6 +207,7 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 		return -EIO;
 	if (conflict(fs, e, &err) != 0 || encrypt_draft(fs, e, &out, &newf, &err) != 0) {
 		ent_set_error(e, err.msg);
+		audit_event(fs, "refused-commit", e->path, "reason", err.msg);
 		e->commit_failed = 1;
 		buf_free(&out);
 		return -EIO;
@@ -225,6 +227,7 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 	}
 	if (write_backing(fs, e->path, out.data, out.len, mode, &err) != 0) {
 		ent_set_error(e, err.msg);
+		audit_event(fs, "refused-commit", e->path, "reason", err.msg);
 		e->commit_failed = 1;
 		sops_file_free(newf);
 		buf_free(&out);
@@ -232,5 +235,6 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 	}
 	buf_free(&out);
 	after_commit(fs, e, newf);
+	audit_event(fs, "commit", e->path, NULL, NULL);
 	return 0;
 }
