@@ -499,3 +499,24 @@ ino_t ent_new_ino(void)
 
 	return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
 }
+
+void ent_count(struct sopsfs *fs, struct ent_counts *c)
+{
+	struct etable *t = fs->ents;
+
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_lock(&t->mu);
+	for (struct ent *e = t->lru_head; e != NULL; e = e->lru_next)
+		c->views++;
+	c->view_bytes = t->view_bytes;
+	for (struct ent *e = t->ov_head; e != NULL; e = e->ov_next) {
+		if (e->virt && !e->unlinked) {
+			c->memfiles++;
+			c->mem_bytes += e->content.len;
+		} else if (e->has_draft) {
+			c->drafts++;
+			c->dirty += e->dirty;
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+}

@@ -158,6 +158,11 @@ void ent_flush_pending(struct sopsfs *fs, time_t now);
 /* Evict views above the cache cap. */
 void ent_evict(struct sopsfs *fs);
 size_t ent_view_bytes(struct sopsfs *fs);
+/* What the table holds (sopsfs status): views, drafts, memory-only files. */
+struct ent_counts {
+	size_t views, view_bytes, drafts, dirty, memfiles, mem_bytes;
+};
+void ent_count(struct sopsfs *fs, struct ent_counts *c);
 /* New synthetic inode number for memory-only files. */
 ino_t ent_new_ino(void);
 

@@ -6,6 +6,7 @@
 #include "../entries/names.h"
 #include "../guard/guard.h"
 #include "../audit/audit.h"
+#include "../control/control.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -28,7 +29,12 @@ static int log_to_stderr = 1;
 void sopsfs_log(const char *fmt, ...)
 {
 	va_list ap;
+	char line[1024];
 
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);     /* recent lines: sopsfs status */
+	va_end(ap);
+	control_note(line);
 	va_start(ap, fmt);
 	if (log_to_stderr) {
 		fputs("sopsfs: ", stderr);
@@ -339,6 +345,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	struct fuse_args args;
 	struct fuse_cmdline_opts cmd;
 	struct fuse_loop_config *lc;
+	struct control *ctl;
 	int rc;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -366,11 +373,13 @@ int sopsfs_mount_main(int argc, char **argv)
 		fuse_unmount(fs.fuse);
 		return 1;
 	}
+	ctl = control_start(&fs);      /* sopsfs status / lock */
 	lc = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(lc, 16);
 	rc = fuse_loop_mt(fs.fuse, lc);
 	fuse_loop_cfg_destroy(lc);
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
+	control_stop(ctl);
 	atomic_store(&fs.stopping, 1);
 	pthread_join(fs.housekeeper, NULL);
 	fuse_unmount(fs.fuse);
