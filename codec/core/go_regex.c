@@ -34,6 +34,12 @@
 #define MAX_REPEAT 1000
 #define MAX_DEPTH 1000
 #define MAX_ENUM 1024
+/* Positions of the pattern with every repetition expanded: glibc builds
+ * them all, so nested counts ((a{100}){100}){100} take seconds and
+ * gigabytes. Above this, "expression too large" (Go's own limit is about
+ * 3.3 million instructions; this one keeps a crafted .sops.yaml under half
+ * a second). */
+#define MAX_EXPANDED 1000000ULL
 
 struct go_regex {
 	regex_t re;
@@ -1074,6 +1080,82 @@ static int translate(struct tr *t)
 	return 0;
 }
 
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return a != 0 && b > (MAX_EXPANDED + 1) / a ? MAX_EXPANDED + 1 : a * b;
+}
+
+/* Skip a bracket expression starting at p ('['); the character after it. */
+static const char *skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p != '\0' && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char end = p[1];
+
+			for (p += 2; *p != '\0' && !(p[0] == end && p[1] == ']'); p++)
+				;
+			p += *p ? 2 : 0;
+		} else {
+			p++;
+		}
+	}
+	return *p ? p + 1 : p;
+}
+
+/* The expanded size of a translated ERE (an upper bound: alternatives add). */
+static uint64_t ere_size(const char *p)
+{
+	uint64_t sum[MAX_DEPTH + 2];
+	size_t d = 0;
+
+	sum[0] = 0;
+	while (*p != '\0') {
+		uint64_t atom = 1;
+
+		if (*p == '(') {
+			if (d + 1 >= MAX_DEPTH + 2)
+				return MAX_EXPANDED + 1;
+			sum[++d] = 0;
+			p++;
+			continue;
+		}
+		if (*p == '|') {
+			p++;
+			continue;
+		}
+		if (*p == ')' && d > 0) {
+			atom = sum[d--] + 1;
+			p++;
+		} else if (*p == '[') {
+			p = skip_bracket(p);
+		} else if (*p == '\\' && p[1] != '\0') {
+			p += 2;
+		} else {
+			p++;
+		}
+		if (*p == '{') {
+			unsigned long lo = strtoul(p + 1, (char **)&p, 10), hi = lo;
+
+			if (*p == ',')
+				hi = p[1] == '}' ? lo + 1 : strtoul(p + 1, (char **)&p, 10);
+			while (*p != '\0' && *p != '}')
+				p++;
+			p += *p ? 1 : 0;
+			atom = sat_mul(atom, hi ? hi : 1);
+		} else if (*p == '*' || *p == '+' || *p == '?') {
+			p++;
+			atom += 1;
+		}
+		sum[d] = sum[d] + atom > MAX_EXPANDED ? MAX_EXPANDED + 1 : sum[d] + atom;
+	}
+	return sum[0];
+}
+
 struct go_regex *go_regex_compile(const char *pat, struct sops_err *err)
 {
 	struct tr *t = calloc(1, sizeof(*t));
@@ -1092,6 +1174,10 @@ struct go_regex *go_regex_compile(const char *pat, struct sops_err *err)
 	buf_init(&t->out, 0);
 	if (translate(t) != 0)
 		goto done;
+	if (ere_size(t->out.data ? (const char *)t->out.data : "") > MAX_EXPANDED) {
+		err_set(err, EX_ERROR, "error parsing regexp: expression too large");
+		goto done;
+	}
 	re = calloc(1, sizeof(*re));
 	if (re == NULL) {
 		tr_nomem(t);
