@@ -526,6 +526,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 		ent_put(fs, h->e);
 	} else {
 		guard_hold_flush(h->fd, &h->hold);              /* leak guard */
+		guard_hold_free(&h->hold);
 		close(h->fd);
 	}
 	free(h);

@@ -2,6 +2,7 @@
 #include "guard.h"
 #include "index.h"
 #include "public.h"
+#include "guard_int.h"
 #include "../fuse/sopsfs.h"
 #include "../entries/ent.h"
 #include "../audit/audit.h"
@@ -17,33 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PUBLIC_TTL 60            /* s a "public/secret" decision is kept */
-#define CONTEXT_MAX (1 << 20)    /* bytes read around a write at most */
-#define RECENT 16
 #define LOG_EVERY 10             /* s between identical refusal lines */
-
-struct refusal {
-	char *path;
-	char *why;
-	time_t at;
-};
-
-struct guard {
-	pthread_rwlock_t lk;         /* the index */
-	pthread_mutex_t mu;          /* public decisions, recent refusals */
-	struct gindex *ix;
-	int mode;
-	unsigned long refused, warned;
-	struct refusal recent[RECENT];
-	atomic_int nrecent;
-	unsigned long ver;           /* index version: grows when values are added */
-};
-
-struct guard_hold {
-	off_t off;
-	size_t len;
-	uint8_t *d;                  /* locked memory */
-};
 
 int guard_parse_mode(const char *s)
 {
@@ -244,7 +219,7 @@ static int scan_bytes(struct sopsfs *fs, const char *path, const uint8_t *d, siz
 }
 
 /* Bytes of context needed on each side of new bytes. Read lock held. */
-static size_t context_len(struct guard *g)
+size_t guard_context_len(struct guard *g)
 {
 	size_t ctx = gindex_maxlen(g->ix);
 
@@ -254,10 +229,10 @@ static size_t context_len(struct guard *g)
 /* New bytes nw[0..n) between before[0..nb) and after[0..na) (each at most
  * context_len): the new bytes in place, then small copies around each edge
  * for values that cross it. Read lock held. */
-static int scan_parts(struct sopsfs *fs, const char *path, const uint8_t *before, size_t nb,
+int guard_scan_parts(struct sopsfs *fs, const char *path, const uint8_t *before, size_t nb,
 		      const uint8_t *nw, size_t n, const uint8_t *after, size_t na)
 {
-	size_t ctx = context_len(fs->guard), m = n < ctx ? n : ctx, extra;
+	size_t ctx = guard_context_len(fs->guard), m = n < ctx ? n : ctx, extra;
 	uint8_t *d;
 	int rc = scan_bytes(fs, path, nw, n, 0, n);
 
@@ -294,7 +269,7 @@ static void set_err(struct ent *e, const char *why)
 	e->err = copy;
 }
 
-static int active(struct sopsfs *fs)
+int guard_active(struct sopsfs *fs)
 {
 	return fs->guard != NULL && fs->guard->mode != LEAK_OFF;
 }
@@ -303,7 +278,7 @@ int guard_check_bytes(struct sopsfs *fs, const char *path, const void *data, siz
 {
 	int rc;
 
-	if (!active(fs))
+	if (!guard_active(fs))
 		return 0;
 	pthread_rwlock_rdlock(&fs->guard->lk);
 	rc = scan_bytes(fs, path, data, len, 0, len);
@@ -315,7 +290,7 @@ int guard_check_ent(struct sopsfs *fs, struct ent *e)
 {
 	int rc;
 
-	if (!active(fs))
+	if (!guard_active(fs))
 		return 0;
 	pthread_mutex_lock(&e->mu);
 	pthread_rwlock_rdlock(&fs->guard->lk);
@@ -348,13 +323,13 @@ int guard_write_ent(struct sopsfs *fs, struct ent *e, const void *buf, size_t si
 	size_t ctx, len = e->content.len, at = (size_t)off, nb, na;
 	int rc;
 
-	if (!active(fs))
+	if (!guard_active(fs))
 		return 0;
 	pthread_rwlock_rdlock(&g->lk);
-	ctx = context_len(g);
+	ctx = guard_context_len(g);
 	nb = at > len ? 0 : at < ctx ? at : ctx;
 	na = at + size >= len ? 0 : len - at - size < ctx ? len - at - size : ctx;
-	rc = scan_parts(fs, e->path, nb ? e->content.data + at - nb : NULL, nb, buf, size,
+	rc = guard_scan_parts(fs, e->path, nb ? e->content.data + at - nb : NULL, nb, buf, size,
 			na ? e->content.data + at + size : NULL, na);
 	/* clean before and this write clean: clean after */
 	if (rc != 0 || e->guard_ok != GUARD_TAINTED || len == 0)
@@ -427,128 +402,4 @@ void guard_stats(struct sopsfs *fs, struct guard_stats *st)
 	st->warned = g->warned;
 	pthread_mutex_unlock(&g->mu);
 	st->mode = g->mode;
-}
-
-/* ---- writes to ordinary files (passthrough) ---- */
-
-void guard_hold_free(struct guard_hold **hold)
-{
-	if (*hold == NULL)
-		return;
-	sm_free((*hold)->d);
-	free(*hold);
-	*hold = NULL;
-}
-
-int guard_hold_flush(int fd, struct guard_hold **hold)
-{
-	struct guard_hold *h = *hold;
-	ssize_t n;
-
-	if (h == NULL)
-		return 0;
-	n = pwrite(fd, h->d, h->len, h->off);
-	guard_hold_free(hold);
-	return n < 0 ? -errno : 0;
-}
-
-/* Read up to n bytes of fd at off into p; the count (0 on errors). */
-static size_t read_ctx(int fd, uint8_t *p, size_t n, off_t off)
-{
-	ssize_t r = n ? pread(fd, p, n, off) : 0;
-
-	return r > 0 ? (size_t)r : 0;
-}
-
-static int hold_bytes(struct guard_hold **hold, const uint8_t *p, size_t n, off_t off)
-{
-	struct guard_hold *h = calloc(1, sizeof(*h));
-
-	if (h == NULL || (h->d = sm_alloc(n)) == NULL) {
-		free(h);
-		return -ENOMEM;
-	}
-	memcpy(h->d, p, n);
-	h->len = n;
-	h->off = off;
-	*hold = h;
-	return 0;
-}
-
-/* Scan [before | held + new | after] and write what is safe. Guard read
- * lock held. */
-static int checked_write(struct sopsfs *fs, const char *path, int fd, struct guard_hold **hold,
-			 const uint8_t *buf, size_t size, off_t off)
-{
-	struct guard_hold *h = *hold;
-	size_t ctx = context_len(fs->guard), hl = h ? h->len : 0, n = hl + size, nb, na, tail;
-	off_t base = h ? h->off : off;
-	uint8_t *ctxb = sm_alloc(2 * ctx), *joined = NULL;
-	const uint8_t *nw = buf;
-	int rc;
-
-	if (ctxb == NULL)
-		return -ENOMEM;
-	if (hl > 0) {               /* held bytes and this write, together */
-		if ((joined = sm_alloc(n)) == NULL) {
-			sm_free(ctxb);
-			return -ENOMEM;
-		}
-		memcpy(joined, h->d, hl);
-		memcpy(joined + hl, buf, size);
-		nw = joined;
-	}
-	nb = (size_t)base < ctx ? (size_t)base : ctx;
-	if (read_ctx(fd, ctxb, nb, base - (off_t)nb) != nb)
-		nb = 0;                 /* a hole or a short file: no context */
-	na = read_ctx(fd, ctxb + ctx, ctx, off + (off_t)size);
-	rc = scan_parts(fs, path, ctxb, nb, nw, n, ctxb + ctx, na);
-	sm_free(ctxb);
-	guard_hold_free(hold);      /* refused: the value's start goes too */
-	if (rc == 0) {
-		/* a write at the end that starts a value waits for the next one */
-		tail = na == 0 && fs->guard->mode == LEAK_DENY ? gindex_tail(fs->guard->ix, nw, n, 0)
-							       : n;
-		if (tail > 0) {
-			ssize_t w = pwrite(fd, nw, tail, base);
-
-			rc = w < 0 ? -errno : (size_t)w != tail ? -EIO : 0;
-		}
-		if (rc == 0 && tail < n)
-			rc = hold_bytes(hold, nw + tail, n - tail, base + (off_t)tail);
-	}
-	sm_free(joined);
-	return rc == 0 ? (int)size : rc;
-}
-
-int guard_pwrite(struct sopsfs *fs, const char *path, int fd, struct guard_hold **hold,
-		 const void *buf, size_t size, off_t off, int append)
-{
-	int rc;
-
-	if (!active(fs) && *hold == NULL) {
-		ssize_t n = pwrite(fd, buf, size, off);
-
-		return n < 0 ? -errno : (int)n;
-	}
-	if (append) {
-		struct stat st;
-
-		if (fstat(fd, &st) != 0)
-			return -errno;
-		off = st.st_size + (off_t)(*hold ? (*hold)->len : 0);
-	}
-	if (*hold != NULL && (*hold)->off + (off_t)(*hold)->len != off &&
-	    (rc = guard_hold_flush(fd, hold)) != 0)
-		return rc;
-	pthread_rwlock_rdlock(&fs->guard->lk);
-	if (gindex_count(fs->guard->ix) == 0 && *hold == NULL) {
-		ssize_t n = pwrite(fd, buf, size, off);
-
-		rc = n < 0 ? -errno : (int)n;
-	} else {
-		rc = checked_write(fs, path, fd, hold, buf, size, off);
-	}
-	pthread_rwlock_unlock(&fs->guard->lk);
-	return rc;
 }

@@ -33,6 +33,9 @@ struct gindex {
 	unsigned pbits;
 	struct gsrc *s;
 	size_t ns, caps;
+	int32_t *shash;          /* live sources by path hash (open addressing,
+				    -1 empty), 1 << sbits slots */
+	unsigned sbits;
 	size_t bytes, maxlen;
 };
 
@@ -216,6 +219,8 @@ void gindex_clear(struct gindex *g)
 	for (size_t i = 0; i < g->ns; i++)
 		free(g->s[i].path);
 	g->ns = 0;
+	free(g->shash);
+	g->shash = NULL;
 	memset(g->tab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->tab));
 	memset(g->bloom, 0, ((size_t)1 << g->bbits) / 8);
 	memset(g->pre, 0, ((size_t)1 << g->pbits) * sizeof(*g->pre));
@@ -232,23 +237,61 @@ void gindex_free(struct gindex *g)
 	sm_free(g->bloom);
 	sm_free(g->pre);
 	sm_free(g->e);
+	free(g->shash);
 	free(g->s);
 	free(g);
 }
 
+static size_t path_slot(const struct gindex *g, const char *path)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)(h >> (64 - g->sbits));
+}
+
+/* Rebuild the path hash for at least n live sources. 0 or -1. */
+static int shash_rebuild(struct gindex *g, size_t n)
+{
+	unsigned bits = 6;
+	int32_t *t;
+
+	while (((size_t)1 << bits) < n * 2)
+		bits++;
+	t = malloc(((size_t)1 << bits) * sizeof(*t));
+	if (t == NULL)
+		return -1;
+	memset(t, 0xff, ((size_t)1 << bits) * sizeof(*t));
+	free(g->shash);
+	g->shash = t;
+	g->sbits = bits;
+	for (size_t i = 0; i < g->ns; i++) {
+		size_t k = path_slot(g, g->s[i].path ? g->s[i].path : "");
+
+		if (!g->s[i].live)
+			continue;
+		while (t[k] >= 0)
+			k = (k + 1) & (((size_t)1 << bits) - 1);
+		t[k] = (int32_t)i;
+	}
+	return 0;
+}
+
 int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID_LEN])
 {
-	size_t free_slot = g->ns;
+	size_t mask, k, slot;
 
-	for (size_t i = 0; i < g->ns; i++) {
-		if (g->s[i].live && strcmp(g->s[i].path, path) == 0) {
-			memcpy(g->s[i].id, id, GINDEX_ID_LEN);
-			return (int)i;
+	if ((g->shash == NULL || (g->ns + 1) * 2 > ((size_t)1 << g->sbits)) &&
+	    shash_rebuild(g, g->ns + 1) != 0)
+		return -1;
+	mask = ((size_t)1 << g->sbits) - 1;
+	for (k = path_slot(g, path); g->shash[k] >= 0; k = (k + 1) & mask)
+		if (strcmp(g->s[g->shash[k]].path, path) == 0) {
+			memcpy(g->s[g->shash[k]].id, id, GINDEX_ID_LEN);
+			return g->shash[k];
 		}
-		if (!g->s[i].live && free_slot == g->ns)
-			free_slot = i;
-	}
-	if (free_slot == g->ns && g->ns == g->caps) {
+	if (g->ns == g->caps) {
 		size_t nc = g->caps ? g->caps * 2 : 16;
 		struct gsrc *ns = realloc(g->s, nc * sizeof(*ns));
 
@@ -257,14 +300,15 @@ int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID
 		g->s = ns;
 		g->caps = nc;
 	}
-	g->s[free_slot].path = strdup(path);
-	if (g->s[free_slot].path == NULL)
+	slot = g->ns;
+	g->s[slot].path = strdup(path);
+	if (g->s[slot].path == NULL)
 		return -1;
-	memcpy(g->s[free_slot].id, id, GINDEX_ID_LEN);
-	g->s[free_slot].live = 1;
-	if (free_slot == g->ns)
-		g->ns++;
-	return (int)free_slot;
+	memcpy(g->s[slot].id, id, GINDEX_ID_LEN);
+	g->s[slot].live = 1;
+	g->ns++;
+	g->shash[k] = (int32_t)slot;
+	return (int)slot;
 }
 
 static int known(const struct gindex *g, const uint8_t *p, size_t len)
@@ -341,6 +385,25 @@ int gindex_add(struct gindex *g, int src, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Remove dead sources, renumbering the values' sources. */
+static void compact_sources(struct gindex *g)
+{
+	uint32_t *map = malloc((g->ns ? g->ns : 1) * sizeof(*map));
+	size_t w = 0;
+
+	if (map == NULL)
+		return;                 /* dead slots stay: harmless */
+	for (size_t i = 0; i < g->ns; i++) {
+		map[i] = (uint32_t)w;
+		if (g->s[i].live)
+			g->s[w++] = g->s[i];
+	}
+	for (size_t i = 0; i < g->nv; i++)
+		g->v[i].src = map[g->v[i].src];
+	g->ns = w;
+	free(map);
+}
+
 void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t *id), void *arg)
 {
 	size_t w = 0;
@@ -365,7 +428,9 @@ void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t 
 	}
 	sm_wipe(g->v + w, (g->nv - w) * sizeof(*g->v));
 	g->nv = w;
+	compact_sources(g);
 	rebuild(g, bits_for(g->nv));
+	shash_rebuild(g, g->ns);
 }
 
 size_t gindex_count(const struct gindex *g) { return g->nv; }

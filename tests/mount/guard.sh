@@ -122,6 +122,15 @@ if printf 'host db-prod.internal.example.org user app_rw\n' >>"$MNT/plain.txt" 2
 else
 	fail "public and short values pass" "$(cat err.txt)"
 fi
+# the rest of a value appended by a second process (write-only fds: context is
+# read through a second fd)
+printf 'token %s' "${KEY:0:6}" >>"$MNT/plain.txt"
+if (printf '%s\n' "${KEY:6}" >>"$MNT/plain.txt") 2>err.txt; then
+	fail "a value completed by a later append is refused" "the append succeeded"
+else
+	grep -q 'Permission denied' err.txt && ok "a value completed by a later append (another process) is refused" ||
+		fail "a value completed by a later append is refused" "$(cat err.txt)"
+fi
 if src_clean; then
 	ok "SRC holds no plaintext of any test secret"
 else

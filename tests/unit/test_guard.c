@@ -109,6 +109,17 @@ static void test_drop(void)
 	CHECK(gindex_count(g) == 1 && gindex_sources(g) == 1);
 	CHECK(scan(g, "x Aa1-first-secret", 0, 18) == NULL);
 	CHECK(scan(g, "x Bb2-other-secret", 0, 18) != NULL);
+	/* sources renumbered: the value still names its file; paths found again */
+	CHECK(strcmp(gindex_src(g, scan(g, "x Bb2-other-secret", 0, 18)->src)->path, "/b.yaml") == 0);
+	CHECK(gindex_source(g, "/b.yaml", id1) == 0);
+	CHECK(gindex_source(g, "/c.yaml", id0) == 1 && gindex_sources(g) == 2);
+	for (int i = 0; i < 3000; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/f%d.yaml", i);
+		CHECK(gindex_source(g, p, id0) == i + 2);
+	}
+	CHECK(gindex_source(g, "/f1234.yaml", id0) == 1236);
 	gindex_clear(g);
 	CHECK(gindex_count(g) == 0 && scan(g, "x Bb2-other-secret", 0, 18) == NULL);
 	gindex_free(g);
