@@ -150,7 +150,7 @@ static void link_value(struct gindex *g, int32_t i)
 /* (Re)build the tables for tbits (values kept). 0 or -1. */
 static int rebuild(struct gindex *g, unsigned tbits)
 {
-	unsigned bbits = tbits + 2, pbits = tbits;
+	unsigned bbits = tbits + 5, pbits = tbits;
 	int32_t *tab = sm_alloc(((size_t)1 << tbits) * sizeof(*tab));
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
 	uint64_t *pre = sm_alloc(((size_t)1 << pbits) * sizeof(*pre));
