@@ -68,7 +68,9 @@ static int check_dir(const char *dir, int create)
 		return -errno;
 	if (lstat(dir, &st) != 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0)
+	/* root may talk to any user's mount (SOPSFS_RUNTIME_DIR=/run/user/UID) */
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != getuid() && (create || getuid() != 0)) ||
+	    (st.st_mode & 077) != 0)
 		return -EPERM;
 	return 0;
 }

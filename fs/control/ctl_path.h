@@ -5,7 +5,7 @@
  * mount point's absolute path, DIR = $SOPSFS_RUNTIME_DIR, else
  * $XDG_RUNTIME_DIR, else /run/user/UID (if it exists), else /run for root,
  * else /tmp/sopsfs-UID. The sopsfs directory is made 0700 and must be owned
- * by the user; the socket is 0600. The daemon also checks every peer with
+ * by the user (root, as a client, may use any user's); the socket is 0600. The daemon also checks every peer with
  * SO_PEERCRED (the mounting user or root).
  */
 #ifndef SOPSFS_CTL_PATH_H

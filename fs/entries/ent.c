@@ -1,5 +1,6 @@
 /* ent.c - the entry table: lookup by path, views, LRU eviction. */
 #include "ent.h"
+#include "../guard/guard.h"
 #include "names.h"
 #include "../writeback/commit.h"
 #include "../../codec/core/sops_file.h"
@@ -440,9 +441,8 @@ static void collect_pending(void *arg, struct ent *e)
 {
 	struct buf *list = arg;
 
-	/* the leak guard refused it (commit_failed: written again, retried) */
-	if (e->pending && e->virt && !e->unlinked && e->writers == 0 && !e->commit_failed &&
-	    (e->guard_ok != GUARD_TAINTED || e->content.len == 0)) {
+	/* commit_failed: the leak guard refused it (written again: retried) */
+	if (e->pending && e->virt && !e->unlinked && e->writers == 0 && !e->commit_failed) {
 		ent_ref(e);
 		buf_add(list, &e, sizeof(e));
 	}
@@ -464,9 +464,14 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 		struct ent *e = v[i];
 
 		pthread_mutex_lock(&e->mu);
-		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at) &&
-		    commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
-				 e->content.len, e->mode & 07777) == 0) {
+		int rc = -EAGAIN;
+
+		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at))
+			rc = commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
+					  e->content.len, e->mode & 07777);
+		if (rc == -EACCES)
+			guard_refused_ent(fs, e);       /* leak guard: stays in memory */
+		if (rc == 0) {
 			e->pending = 0;
 			e->virt = 0;
 			e->has_draft = 0;

@@ -95,12 +95,10 @@ struct ent {
 	unsigned commit_failed : 1; /* the last commit failed and nothing was
 				       written since: the error was reported */
 	int writers;                /* open handles that may write */
-	unsigned long guard_ok;     /* leak guard: content known free of the
-				       values of this index version (fs/guard),
-				       or GUARD_TAINTED: a write was refused,
-				       never written through as is */
+	/* leak guard (fs/guard): the content of gen guard_gen was found free
+	 * of the values of index version guard_ver (0: never) */
+	unsigned long guard_ver, guard_gen;
 };
-#define GUARD_TAINTED (~0UL)
 
 struct etable;
 

@@ -358,14 +358,6 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	pthread_mutex_lock(&e->mu);
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
-	if (e->pending && sopsfs_g->guard != NULL) {      /* leak guard */
-		int rc = guard_write_ent(sopsfs_g, e, buf, size, off);
-
-		if (rc != 0) {
-			pthread_mutex_unlock(&e->mu);
-			return rc;
-		}
-	}
 	end = (size_t)off + size;
 	if (end > e->content.len && set_size(e, end) != 0) {
 		pthread_mutex_unlock(&e->mu);
@@ -481,7 +473,7 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	 * written: an empty draft is only committed at fsync or release. */
 	if (h->e->content.len == 0)
 		return 0;
-	if (h->writable && h->e->pending)
+	if (h->writable && h->e->pending && h->e->whiteout)
 		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return h->writable ? commit_handle(sopsfs_g, h) : 0;
 }
@@ -498,7 +490,7 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 			return rc;
 		return (datasync ? fdatasync(h->fd) : fsync(h->fd)) == 0 ? 0 : -errno;
 	}
-	if (h->e->pending && h->e->content.len > 0)
+	if (h->e->pending && h->e->whiteout && h->e->content.len > 0)
 		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return commit_handle(sopsfs_g, h);
 }

@@ -288,61 +288,36 @@ int guard_check_bytes(struct sopsfs *fs, const char *path, const void *data, siz
 
 int guard_check_ent(struct sopsfs *fs, struct ent *e)
 {
-	int rc;
+	int rc = 0;
 
 	if (!guard_active(fs))
 		return 0;
 	pthread_mutex_lock(&e->mu);
 	pthread_rwlock_rdlock(&fs->guard->lk);
-	if (e->guard_ok == GUARD_TAINTED) {
-		rc = -EACCES;           /* a write was refused: the reason is set */
-	} else if (e->guard_ok != fs->guard->ver) {
+	if (e->guard_ver != fs->guard->ver || e->guard_gen != e->gen) {
 		rc = scan_bytes(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
 				e->content.len, 0, e->content.len);
-		if (rc == 0)
-			e->guard_ok = fs->guard->ver;
-	} else {
-		rc = 0;
+		if (rc == 0) {          /* fsync then close: scanned once */
+			e->guard_ver = fs->guard->ver;
+			e->guard_gen = e->gen;
+		}
 	}
 	pthread_rwlock_unlock(&fs->guard->lk);
 	if (rc != 0) {
-		char why[PATH_MAX * 2 + 200];
-
-		if (guard_reason(fs, e->path, why, sizeof(why)) > 0)
-			set_err(e, why);
-		e->commit_failed = 1;   /* not written through until written again */
+		guard_refused_ent(fs, e);
 		rc = -EIO;
 	}
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }
 
-int guard_write_ent(struct sopsfs *fs, struct ent *e, const void *buf, size_t size, off_t off)
+void guard_refused_ent(struct sopsfs *fs, struct ent *e)
 {
-	struct guard *g = fs->guard;
-	size_t ctx, len = e->content.len, at = (size_t)off, nb, na;
-	int rc;
+	char why[PATH_MAX * 2 + 200];
 
-	if (!guard_active(fs))
-		return 0;
-	pthread_rwlock_rdlock(&g->lk);
-	ctx = guard_context_len(g);
-	nb = at > len ? 0 : at < ctx ? at : ctx;
-	na = at + size >= len ? 0 : len - at - size < ctx ? len - at - size : ctx;
-	rc = guard_scan_parts(fs, e->path, nb ? e->content.data + at - nb : NULL, nb, buf, size,
-			na ? e->content.data + at + size : NULL, na);
-	/* clean before and this write clean: clean after */
-	if (rc != 0 || e->guard_ok != GUARD_TAINTED || len == 0)
-		e->guard_ok = rc == 0 && (e->guard_ok == g->ver || len == 0) ? g->ver : 0;
-	pthread_rwlock_unlock(&g->lk);
-	if (rc != 0) {
-		char why[PATH_MAX * 2 + 200];
-
-		if (guard_reason(fs, e->path, why, sizeof(why)) > 0)
-			set_err(e, why);
-		e->guard_ok = GUARD_TAINTED;    /* never written through as is */
-	}
-	return rc;
+	if (guard_reason(fs, e->path, why, sizeof(why)) > 0)
+		set_err(e, why);
+	e->commit_failed = 1;           /* not retried until written again */
 }
 
 static int any_match(void *arg, struct gval *v)

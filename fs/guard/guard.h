@@ -10,12 +10,15 @@
  *    the file bytes around it, so a value split across writes is found; a
  *    write that ends with the start of a value is held back until the next
  *    write, fsync or close),
- *  - new files held in memory, at close/fsync and when written through,
- *  - memory-only files renamed onto ordinary paths.
+ *  - new files, which the mount holds in memory for a second because they
+ *    may still be renamed onto a SOPS path (atomic saves): when they would
+ *    be written through they are refused and stay in memory (until
+ *    rewritten, removed, or unmount); one that replaces a file of SRC (an
+ *    editor's save) is refused at fsync/close already (EIO),
+ *  - memory-only files renamed onto ordinary paths (EACCES).
  * Files under a creation rule or at SOPS paths are encrypted: not checked.
- * A refused write fails with EACCES (EIO at close/fsync for files held in
- * memory); the log and user.sopsfs.error name the file and the SOPS file
- * the value belongs to, never the value. -o leak_guard=deny|warn|off.
+ * The log, user.sopsfs.error and the audit log name the file and the SOPS
+ * file the value belongs to, never the value. -o leak_guard=deny|warn|off.
  */
 #ifndef SOPSFS_GUARD_H
 #define SOPSFS_GUARD_H
@@ -56,12 +59,14 @@ void guard_hold_free(struct guard_hold **hold);
 /* The whole content of path is about to go to SRC in clear: 0 if allowed,
  * -EACCES if refused (logged). */
 int guard_check_bytes(struct sopsfs *fs, const char *path, const void *data, size_t len);
-/* The same for a memory-only entry at close/fsync (takes e->mu; sets
- * user.sopsfs.error). 0 or -EIO. */
+/* The same for a new file held in memory that replaces a file of SRC (an
+ * editor's save), at close/fsync (takes e->mu; sets user.sopsfs.error;
+ * cached per content and index version). 0 or -EIO. */
 int guard_check_ent(struct sopsfs *fs, struct ent *e);
-/* A write into a new file held in memory (e->mu held, before the bytes go
- * in): checked with the content around it. 0 or -EACCES. */
-int guard_write_ent(struct sopsfs *fs, struct ent *e, const void *buf, size_t size, off_t off);
+/* A new file held in memory could not be written through (commit_plain
+ * said -EACCES): it stays in memory, not retried until written again, and
+ * user.sopsfs.error says why (e->mu held). */
+void guard_refused_ent(struct sopsfs *fs, struct ent *e);
 
 /* Does d[0..n) contain any indexed value (public or not)? (The audit log
  * redacts such command-line arguments.) */
