@@ -25,7 +25,9 @@ struct gindex {
 	struct gent *e;          /* STEP per value (locked) */
 	int32_t *tab;            /* bucket heads (locked), 1 << tbits */
 	unsigned tbits;
-	uint64_t *bloom;         /* 1 << bbits bits (locked) */
+	uint64_t *bloom;         /* blocked Bloom filter of the grams: 1 << bbits
+				    bits in 64-bit words, 4 bits per gram in one
+				    word (one memory access per test; locked) */
 	unsigned bbits;
 	uint64_t *pre;           /* prefixes: 4..7 bytes with their length in
 				    the top byte, and 8-byte ones (locked),
@@ -76,9 +78,13 @@ static uint32_t load4(const uint8_t *p)
 	return k;
 }
 
-static size_t bloom_bit(const struct gindex *g, uint32_t k)
+static size_t bloom_word(const struct gindex *g, uint32_t k, uint64_t *mask)
 {
-	return (size_t)(((uint64_t)k * MUL1) >> (64 - g->bbits));
+	uint64_t h = (uint64_t)k * MUL1;
+
+	*mask = ((uint64_t)1 << (h & 63)) | ((uint64_t)1 << ((h >> 6) & 63)) |
+		((uint64_t)1 << ((h >> 12) & 63)) | ((uint64_t)1 << ((h >> 18) & 63));
+	return (size_t)(h >> (64 - (g->bbits - 6)));
 }
 
 static size_t bucket(const struct gindex *g, uint32_t k)
@@ -137,9 +143,11 @@ static void link_value(struct gindex *g, int32_t i)
 		e->off = v->len - 8 + j;
 		e->gram = load4(v->p + e->off);
 		e->v = i;
-		b = bloom_bit(g, e->gram);
+		uint64_t mask;
+
+		b = bloom_word(g, e->gram, &mask);
 		h = bucket(g, e->gram);
-		g->bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+		g->bloom[b] |= mask;
 		e->next = g->tab[h];
 		g->tab[h] = (int32_t)((size_t)i * STEP + j);
 	}
@@ -150,7 +158,7 @@ static void link_value(struct gindex *g, int32_t i)
 /* (Re)build the tables for tbits (values kept). 0 or -1. */
 static int rebuild(struct gindex *g, unsigned tbits)
 {
-	unsigned bbits = tbits + 5, pbits = tbits;
+	unsigned bbits = tbits + 2, pbits = tbits;
 	int32_t *tab = sm_alloc(((size_t)1 << tbits) * sizeof(*tab));
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
 	uint64_t *pre = sm_alloc(((size_t)1 << pbits) * sizeof(*pre));
@@ -457,9 +465,10 @@ static struct gval *at_sample(struct gindex *g, const uint8_t *d, size_t n, size
 			      size_t lo, size_t hi, int (*hit)(void *, struct gval *), void *arg)
 {
 	uint32_t gram = load4(d + q);
-	size_t b = bloom_bit(g, gram);
+	uint64_t mask;
+	size_t b = bloom_word(g, gram, &mask);
 
-	if (!((g->bloom[b >> 6] >> (b & 63)) & 1))
+	if ((g->bloom[b] & mask) != mask)
 		return NULL;
 	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->e[i].next) {
 		const struct gent *e = &g->e[i];

@@ -12,8 +12,9 @@
  * text position that is a multiple of 5 within its last 8 bytes, where a
  * 4-byte gram starts that is one of the 5 grams indexed for the value (at
  * offsets len-8 .. len-4: tails of secrets are the distinctive part). Only
- * every 5th position of the text is looked at: a bitmap of the grams (one
- * load, almost always a miss), then a hash table of (gram, value, offset),
+ * every 5th position of the text is looked at: a blocked Bloom filter of
+ * the grams (one load, almost always a miss), then a hash table of (gram,
+ * value, offset),
  * then memcmp over the whole value. Everything (values, tables, bitmap)
  * lives in locked memory (common/secure_mem.h) and is wiped when dropped.
  * Not thread-safe: the caller (guard.c) locks.
