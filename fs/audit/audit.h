@@ -9,7 +9,8 @@
  * the master key that unwrapped the data key), "reason" (refused-commit,
  * key-wipe). Events: decrypt-open, commit, refused-commit, leak-refused,
  * leak-warned, key-unwrap, key-wipe. Never a value or a key: command-line
- * arguments that contain a guarded value are replaced by "[redacted]".
+ * arguments that contain a value the leak guard knows are replaced by
+ * "[redacted]" (with -o leak_guard=off it knows none).
  * uid/pid are the requesting process's (FUSE context; for key-wipe the
  * sender of SIGUSR1 or of `sopsfs lock`); pid 0 when the kernel does not say
  * (release).

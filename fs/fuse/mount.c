@@ -121,7 +121,8 @@ static const char mount_usage[] =
 "  -o audit_required    refuse decrypting opens while the audit log fails\n"
 "\n"
 "Unmount with `fusermount3 -u MNT` (or SIGINT/SIGTERM/SIGHUP to the daemon);\n"
-"SIGUSR1 wipes every cached key and view. Identities are read at mount time\n"
+"SIGUSR1 (or `sopsfs lock MNT`) wipes every cached key and view; `sopsfs status\n"
+"MNT` shows what the daemon holds. Identities are read at mount time\n"
 "from the same places as `sopsfs decrypt`. In /etc/fstab:\n"
 "  /srv/repo  /mnt/repo  fuse.sopsfs  age_key_file=/root/keys.txt  0 0\n";
 
