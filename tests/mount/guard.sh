@@ -29,6 +29,16 @@ cp "$SRC/plain.txt" "$TMP/plain.orig"
 PW=$(sed -n 's/^ *password: \(tk[0-9a-f]*\)$/\1/p' "$TMP/plain/secrets/db.yaml" | head -1)
 KEY=$(sed -n 's/.*"secret_key": "\(tk[0-9a-f]*\)".*/\1/p' "$TMP/plain/app.json")
 
+# wait (up to 8 s) until the write-through of a new file at PATH was refused
+wait_refused() {   # /path
+	for _ in $(seq 1 80); do
+		[[ $(getfattr --only-values -n user.sopsfs.error "$MNT$1" 2>/dev/null) == *"refused: $1 "* ]] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # no line of SRC (outside .git) holds a test secret
 src_clean() {
 	! grep -rqF -f "$REPO_SECRETS" --exclude-dir=.git "$SRC"
@@ -42,7 +52,7 @@ for f in secrets/db.yaml app.json .env config.ini; do cat "$MNT/$f" >/dev/null; 
 # a new file is held in memory (it may still be renamed onto a SOPS path);
 # when it would be written through, it is refused and stays in memory
 cp "$MNT/secrets/db.yaml" "$MNT/notes.txt"
-sleep 1.5
+wait_refused /notes.txt
 if [ ! -e "$SRC/notes.txt" ] && [ -e "$MNT/notes.txt" ]; then
 	ok "cp secret.yaml notes.txt is refused: notes.txt never reaches SRC (held in memory)"
 else
@@ -92,7 +102,7 @@ except OSError as e:
 EOF
 "$PY" halves.py "$MNT/README.md" a "$KEY" "$half" >py1.out 2>&1; rc1=$?
 "$PY" halves.py "$MNT/halves.txt" w "$KEY" "$half" >py2.out 2>&1; rc2=$?
-sleep 1.5
+wait_refused /halves.txt
 if [ $rc1 = 3 ] && ! grep -qF "${KEY:0:$half}" "$SRC/README.md"; then
 	ok "a value appended in two halves is refused; no half reaches README.md in SRC ($(cat py1.out))"
 else
@@ -160,7 +170,7 @@ mount_sopsfs "$SRC" "$MNT" -o leak_guard=warn || { fail "mount (warn)" "$(cat "$
 cat "$MNT/secrets/db.yaml" "$MNT/app.json" >/dev/null
 rm -f "$MNT/notes.txt" "$MNT/halves.txt"
 if cp "$MNT/secrets/db.yaml" "$MNT/notes.txt" && echo "$PW" >>"$MNT/README.md"; then
-	sleep 1.5
+	for _ in $(seq 1 80); do grep -qF "$PW" "$SRC/notes.txt" 2>/dev/null && break; sleep 0.1; done
 	grep -qF "$PW" "$SRC/notes.txt" && grep -qF "$PW" "$SRC/README.md" &&
 		ok "leak_guard=warn: cp and echo >> succeed" ||
 		fail "leak_guard=warn: cp and echo >> succeed" "SRC lacks the written value"
