@@ -37,7 +37,7 @@ timeout 20 bash -c 'echo $$ >"$0"; exec "$@"' pid.vim vim -u NONE -N -i NONE -es
 { echo "$NEW" >>"$MNT/README.md"; } 2>/dev/null
 echo "$BASHPID" >pid.shell
 kill -USR1 "$MOUNT_PID"
-sleep 1.3
+for _ in $(seq 1 100); do grep -q '"key-wipe"' "$AUDIT" && break; sleep 0.05; done
 run pid.cat3 cat "$MNT/secrets/db.yaml" >/dev/null
 sleep 1.2    # one fsync tick
 cp "$AUDIT" audit.mid
