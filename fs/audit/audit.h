@@ -12,8 +12,8 @@
  * arguments that contain a value the leak guard knows are replaced by
  * "[redacted]" (with -o leak_guard=off it knows none).
  * uid/pid are the requesting process's (FUSE context; for key-wipe the
- * sender of SIGUSR1 or of `sopsfs lock`); pid 0 when the kernel does not say
- * (release).
+ * sender of SIGUSR1 or of `sopsfs lock`, the daemon itself for "expired"
+ * and "unmount"); pid 0 when the kernel does not say (release).
  *
  * The file is opened O_APPEND (mode 0600), each line goes out in one
  * write(2), and it is fsync'ed at least every second (audit_sync from the

@@ -286,8 +286,11 @@ static void *housekeeping(void *arg)
 			sopsfs_wipe(fs, atomic_load(&fs->wipe_pid), atomic_load(&fs->wipe_uid),
 				    "SIGUSR1");
 			all = 1;
-		} else if (keycache_expire(fs->keys, now) > 0 || tick % 30 == 0) {
+		} else if (keycache_expire(fs->keys, now) > 0) {
 			guard_expire(fs);
+			audit_event_from(fs, getpid(), getuid(), "key-wipe", NULL, "reason", "expired");
+		} else if (tick % 30 == 0) {
+			guard_expire(fs);       /* keys dropped when they were looked up */
 		}
 		audit_sync(fs);
 		WRLOCK(fs);
