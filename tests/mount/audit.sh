@@ -22,6 +22,8 @@ PW=$(sed -n 's/^ *password: \(tk[0-9a-f]*\)$/\1/p' "$TMP/plain/secrets/db.yaml" 
 NEW=$(repo_token)
 R=$(age-keygen -y "$REPO_KEY")
 AUDIT=$TMP/audit.log
+export SOPSFS_RUNTIME_DIR=$TMP/run
+mkdir -p "$SOPSFS_RUNTIME_DIR"
 
 MNT=$(new_mountpoint)
 mount_sopsfs "$SRC" "$MNT" -o "audit=$AUDIT" || { fail "mount" "$(cat "$TMP/mount.log")"; exit 0; }
@@ -90,6 +92,19 @@ else
 fi
 [ "$(stat -c %a "$AUDIT")" = 600 ] && cmp -s audit.mid <(head -c "$(stat -c %s audit.mid)" "$AUDIT") &&
 	ok "the audit log is 0600 and only appended to" || fail "the audit log is 0600 and append-only" "$(stat -c %a "$AUDIT")"
+
+# ---- keys expire: a key-wipe event, and the guard forgets their values -------------------
+: >"$AUDIT"
+mount_sopsfs "$SRC" "$MNT" -o "audit=$AUDIT,key_ttl=1" || { fail "mount (key_ttl=1)" "$(cat "$TMP/mount.log")"; exit 0; }
+cat "$MNT/app.json" >/dev/null
+for _ in $(seq 1 80); do grep -q '"reason":"expired"' "$AUDIT" && break; sleep 0.1; done
+"$ROOT/build/sopsfs" status "$MNT" >st.txt 2>&1
+unmount_sopsfs "$MNT"
+if grep -q '"event":"key-wipe".*"reason":"expired"' "$AUDIT" && grep -q '^leak_guard: deny (0 values' st.txt; then
+	ok "an expired key gives a key-wipe event (expired) and its values leave the leak guard"
+else
+	fail "key expiry is audited and drops guarded values" "$(grep -c key-wipe "$AUDIT") wipes; $(grep leak_guard st.txt)"
+fi
 
 # ---- a log that cannot be written -------------------------------------------------
 mkdir -p "$TMP/notafile"
