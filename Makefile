@@ -79,6 +79,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory build/sopsfs
 	@bash scripts/bench.sh
+	@bash scripts/bench_guard.sh
 
 # ---- installing ----
 PREFIX      ?= /usr/local

@@ -11,6 +11,11 @@ int cli_encrypt(int argc, char **argv);
 int cli_replace(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_merge_driver(int argc, char **argv);
+/* sopsfs status / lock MNT (cmd_status.c, cmd_lock.c): the mount's control
+ * socket; cli_ctl_request sends one command and prints the answer. */
+int cli_status(int argc, char **argv);
+int cli_lock(int argc, char **argv);
+int cli_ctl_request(const char *mnt, const char *cmd);
 
 /* Read a whole file ("-" = stdin) into b. */
 int cli_read_file(const char *path, struct buf *b, struct sops_err *err);

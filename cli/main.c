@@ -50,6 +50,15 @@ static const char usage[] =
 "      `sopsfs mount --help` for the options. Only the mounting user can access\n"
 "      MNT unless -o allow_other (which implies default_permissions).\n"
 "\n"
+"  sopsfs status MNT\n"
+"      What the mount's daemon holds: source, cached keys with their remaining TTL\n"
+"      and the master key that unwrapped them, views and drafts, locked memory,\n"
+"      leak guard, audit log, recent log lines (docs/control.md).\n"
+"  sopsfs lock MNT\n"
+"      Wipe every cached key, view and clean draft of the mount now (like\n"
+"      SIGUSR1); dirty drafts stay. Only the mounting user and root can use\n"
+"      status and lock.\n"
+"\n"
 "  sopsfs --help | --version\n";
 
 static void harden(void)
@@ -93,6 +102,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "mount") == 0)
 		return sopsfs_mount_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return cli_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "lock") == 0)
+		return cli_lock(argc - 1, argv + 1);
 	if (cmd[0] != '-' && argc >= 3)
 		return sopsfs_mount_main(argc, argv);
 	fprintf(stderr, "sopsfs: unknown command or option '%s' (see sopsfs --help)\n", cmd);

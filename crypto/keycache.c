@@ -10,6 +10,7 @@ struct kc_entry {
 	uint8_t key[KEYCACHE_KEY_LEN];
 	time_t created, used;
 	int live;
+	char label[KEYCACHE_LABEL_LEN];
 };
 
 struct keycache {
@@ -78,6 +79,7 @@ static void drop(struct keycache *c, struct kc_entry *e)
 {
 	sm_wipe(e->key, sizeof(e->key));
 	sm_wipe(e->id, sizeof(e->id));
+	sm_wipe(e->label, sizeof(e->label));
 	e->live = 0;                       /* created stays: tombstone */
 	c->count--;
 }
@@ -192,4 +194,56 @@ size_t keycache_count(struct keycache *c)
 	n = c->count;
 	pthread_mutex_unlock(&c->mu);
 	return n;
+}
+
+int keycache_has(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN])
+{
+	struct kc_entry *e;
+	int yes;
+
+	pthread_mutex_lock(&c->mu);
+	e = find(c, id);
+	yes = e != NULL && !expired(c, e, time(NULL));
+	pthread_mutex_unlock(&c->mu);
+	return yes;
+}
+
+void keycache_set_label(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
+			const char *label)
+{
+	struct kc_entry *e;
+
+	pthread_mutex_lock(&c->mu);
+	e = find(c, id);
+	if (e != NULL) {
+		strncpy(e->label, label, sizeof(e->label) - 1);
+		e->label[sizeof(e->label) - 1] = '\0';
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+size_t keycache_list(struct keycache *c, struct keycache_info *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->nslots && n < max; i++) {
+		const struct kc_entry *e = &c->slots[i];
+
+		if (!e->live)
+			continue;
+		memcpy(out[n].id, e->id, KEYCACHE_ID_LEN);
+		out[n].created = e->created;
+		out[n].used = e->used;
+		memcpy(out[n].label, e->label, sizeof(out[n].label));
+		n++;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+void keycache_ttls(const struct keycache *c, unsigned *idle, unsigned *hard)
+{
+	*idle = c->idle_ttl;
+	*hard = c->hard_ttl;
 }

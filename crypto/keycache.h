@@ -34,5 +34,20 @@ size_t keycache_expire(struct keycache *c, time_t now);
 /* Drop everything (SIGUSR1, unmount). */
 void keycache_wipe(struct keycache *c);
 size_t keycache_count(struct keycache *c);
+/* Is id cached and fresh (without refreshing its idle time)? */
+int keycache_has(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN]);
+/* Remember which master key unwrapped id (shown by `sopsfs status`). */
+#define KEYCACHE_LABEL_LEN 160
+void keycache_set_label(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
+			const char *label);
+struct keycache_info {
+	uint8_t id[KEYCACHE_ID_LEN];
+	time_t created, used;
+	char label[KEYCACHE_LABEL_LEN];
+};
+/* Copy the info (never the key) of up to max live entries; their count. */
+size_t keycache_list(struct keycache *c, struct keycache_info *out, size_t max);
+/* The idle and hard TTLs the cache was made with. */
+void keycache_ttls(const struct keycache *c, unsigned *idle, unsigned *hard);
 
 #endif

@@ -91,7 +91,8 @@ static int report_key(struct buf *rep, const char *name, const char *why)
 }
 
 /* Try the keys of one group; 0 with part filled, or -1 with the report. */
-static int unwrap_group(const struct key_group *g, struct buf *part, struct buf *rep)
+static int unwrap_group(const struct key_group *g, struct buf *part, struct buf *rep,
+			struct buf *by)
 {
 	size_t idx[64];
 	size_t n = g->nkeys < 64 ? g->nkeys : 64;
@@ -108,6 +109,9 @@ static int unwrap_group(const struct key_group *g, struct buf *part, struct buf 
 		if (p == NULL)
 			err_set(&kerr, EX_NO_DATA_KEY, "sopsfs does not support %s keys yet", mk->type);
 		else if (p->unwrap(mk, part, &kerr) == 0 && part->len > 0) {
+			if (by != NULL)         /* which key did it (status, audit) */
+				buf_printf(by, "%s%s %s", by->len ? ", " : "", mk->type,
+					   key_name(mk));
 			buf_free(&fails);
 			return 0;
 		}
@@ -161,10 +165,10 @@ static int combine(uint8_t **parts, size_t nparts, size_t len, uint8_t *key,
 }
 
 static int report_group(struct buf *rep, size_t g, const struct key_group *kg,
-			struct buf *part)
+			struct buf *part, struct buf *by)
 {
 	struct buf fails = BUF_INIT;
-	int ok = unwrap_group(kg, part, &fails) == 0;
+	int ok = unwrap_group(kg, part, &fails, by) == 0;
 
 	if (g > 0)
 		buf_adds(rep, "\n\n");
@@ -176,6 +180,12 @@ static int report_group(struct buf *rep, size_t g, const struct key_group *kg,
 
 int datakey_get(const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN], struct sops_err *err)
 {
+	return datakey_get_by(m, key, NULL, err);
+}
+
+int datakey_get_by(const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN], struct buf *by,
+		   struct sops_err *err)
+{
 	struct buf rep = BUF_INIT;
 	uint8_t *parts[MAX_GROUPS];
 	size_t nparts = 0, plen = 0;
@@ -184,7 +194,8 @@ int datakey_get(const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN], struc
 	for (size_t g = 0; g < m->ngroups && g < MAX_GROUPS; g++) {
 		struct buf part = BUF_INIT_SECURE;
 
-		if (report_group(&rep, g, &m->groups[g], &part) && (plen == 0 || part.len == plen)) {
+		if (report_group(&rep, g, &m->groups[g], &part, by) &&
+		    (plen == 0 || part.len == plen)) {
 			plen = part.len;
 			parts[nparts++] = buf_steal(&part, NULL);
 		}

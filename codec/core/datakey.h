@@ -17,6 +17,10 @@
 
 int datakey_get(const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		struct sops_err *err);
+/* The same; by (if not NULL) gets "TYPE KEY" of each master key that
+ * unwrapped it (age recipient, PGP fingerprint), comma-separated. */
+int datakey_get_by(const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN], struct buf *by,
+		   struct sops_err *err);
 
 /* A recipient of another provider: its metadata list name ("kms",
  * "gcp_kms", "azure_kv", "hc_vault", "hckms") and the string its wrap()

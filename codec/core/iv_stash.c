@@ -193,3 +193,14 @@ int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src)
 		}
 	return 0;
 }
+
+void iv_stash_foreach(const struct iv_stash *s,
+		      void (*fn)(void *arg, const char *type, size_t type_len,
+				 const uint8_t *plain, size_t plain_len),
+		      void *arg)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		for (const struct iv_entry *e = s->slots[i]; e != NULL; e = e->next)
+			fn(arg, (const char *)e->data + e->aad_len, e->type_len,
+			   e->data + e->aad_len + e->type_len, e->plain_len);
+}

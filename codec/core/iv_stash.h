@@ -39,5 +39,11 @@ size_t iv_stash_count(const struct iv_stash *s);
 /* Add every IV of src to dst (same data key!), after dst's own: a value
  * that a save dropped and the next save brings back keeps its ciphertext. */
 int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src);
+/* Call fn for every remembered plaintext (type tag, bytes): the values a
+ * decryption saw (the mount's leak guard indexes them). */
+void iv_stash_foreach(const struct iv_stash *s,
+		      void (*fn)(void *arg, const char *type, size_t type_len,
+				 const uint8_t *plain, size_t plain_len),
+		      void *arg);
 
 #endif

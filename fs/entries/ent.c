@@ -1,5 +1,6 @@
 /* ent.c - the entry table: lookup by path, views, LRU eviction. */
 #include "ent.h"
+#include "../guard/guard.h"
 #include "names.h"
 #include "../writeback/commit.h"
 #include "../../codec/core/sops_file.h"
@@ -440,7 +441,8 @@ static void collect_pending(void *arg, struct ent *e)
 {
 	struct buf *list = arg;
 
-	if (e->pending && e->virt && !e->unlinked && e->writers == 0) {
+	/* commit_failed: the leak guard refused it (written again: retried) */
+	if (e->pending && e->virt && !e->unlinked && e->writers == 0 && !e->commit_failed) {
 		ent_ref(e);
 		buf_add(list, &e, sizeof(e));
 	}
@@ -462,9 +464,14 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 		struct ent *e = v[i];
 
 		pthread_mutex_lock(&e->mu);
-		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at) &&
-		    commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
-				 e->content.len, e->mode & 07777) == 0) {
+		int rc = -EAGAIN;
+
+		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at))
+			rc = commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
+					  e->content.len, e->mode & 07777);
+		if (rc == -EACCES)
+			guard_refused_ent(fs, e);       /* leak guard: stays in memory */
+		if (rc == 0) {
 			e->pending = 0;
 			e->virt = 0;
 			e->has_draft = 0;
@@ -496,4 +503,25 @@ ino_t ent_new_ino(void)
 	static ino_t next = (ino_t)1 << 62;
 
 	return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
+}
+
+void ent_count(struct sopsfs *fs, struct ent_counts *c)
+{
+	struct etable *t = fs->ents;
+
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_lock(&t->mu);
+	for (struct ent *e = t->lru_head; e != NULL; e = e->lru_next)
+		c->views++;
+	c->view_bytes = t->view_bytes;
+	for (struct ent *e = t->ov_head; e != NULL; e = e->ov_next) {
+		if (e->virt && !e->unlinked) {
+			c->memfiles++;
+			c->mem_bytes += e->content.len;
+		} else if (e->has_draft) {
+			c->drafts++;
+			c->dirty += e->dirty;
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
 }

@@ -95,6 +95,9 @@ struct ent {
 	unsigned commit_failed : 1; /* the last commit failed and nothing was
 				       written since: the error was reported */
 	int writers;                /* open handles that may write */
+	/* leak guard (fs/guard): the content of gen guard_gen was found free
+	 * of the values of index version guard_ver (0: never) */
+	unsigned long guard_ver, guard_gen;
 };
 
 struct etable;
@@ -153,6 +156,11 @@ void ent_flush_pending(struct sopsfs *fs, time_t now);
 /* Evict views above the cache cap. */
 void ent_evict(struct sopsfs *fs);
 size_t ent_view_bytes(struct sopsfs *fs);
+/* What the table holds (sopsfs status): views, drafts, memory-only files. */
+struct ent_counts {
+	size_t views, view_bytes, drafts, dirty, memfiles, mem_bytes;
+};
+void ent_count(struct sopsfs *fs, struct ent_counts *c);
 /* New synthetic inode number for memory-only files. */
 ino_t ent_new_ino(void);
 

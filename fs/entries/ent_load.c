@@ -7,17 +7,23 @@
 #include "../../common/secure_mem.h"
 #include "../prefetch/prefetch.h"
 #include "../prefetch/unwrap.h"
+#include "../guard/guard.h"
+#include "../audit/audit.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The file being opened by this thread (for the audit line of an unwrap). */
+static __thread const char *opening;
+
 int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		   struct sops_err *err)
 {
-	/* kms1: one unwrap per key at a time, different keys in parallel */
-	return pf_get_key(arg, m, key, err);
+	/* kms1: one unwrap per key at a time, different keys in parallel;
+	 * the unwrap is labelled for status and audited (guard) there */
+	return pf_get_key(arg, m, key, opening, err);
 }
 
 /* Cheap test before parsing: every sops file mentions "sops" and has an
@@ -36,17 +42,22 @@ static int open_any(struct sopsfs *fs, const char *path, const char *text, size_
 	const struct store_ops *all[] = { first, &yaml_store, &json_store, &dotenv_store, &ini_store };
 	struct sops_opts o = { .ignore_mac = fs->o.ignore_mac, .get_key = sopsfs_get_key,
 			       .get_key_arg = fs, .found_meta = found };
+	int rc = -1;
 
+	opening = path;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (i > 0 && all[i] == first)
 			continue;
 		err_clear(err);
-		if (sops_file_open_as(all[i], text, len, NULL, &o, sf, err) == 0)
-			return 0;
+		if (sops_file_open_as(all[i], text, len, NULL, &o, sf, err) == 0) {
+			rc = 0;
+			break;
+		}
 		if (*found)
-			return -1;
+			break;
 	}
-	return -1;
+	opening = NULL;
+	return rc;
 }
 
 void ent_set_error(struct ent *e, const char *why)
@@ -99,6 +110,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		prefetch_parent(fs->pf, e->path);   /* kms1: the siblings' keys too */
 	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
 		atomic_fetch_add(&fs->decrypts, 1);
+		guard_note_file(fs, e->path, sf);       /* leak guard: index its values */
 		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {
 			e->kind = VF_SOPS;
 			ent_clear_error(e);

@@ -5,6 +5,9 @@
 #include "ops.h"
 #include "../entries/names.h"
 #include "../prefetch/kms_opts.h"
+#include "../guard/guard.h"
+#include "../audit/audit.h"
+#include "../control/control.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -27,7 +30,12 @@ static int log_to_stderr = 1;
 void sopsfs_log(const char *fmt, ...)
 {
 	va_list ap;
+	char line[1024];
 
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);     /* recent lines: sopsfs status */
+	va_end(ap);
+	control_note(line);
 	va_start(ap, fmt);
 	if (log_to_stderr) {
 		fputs("sopsfs: ", stderr);
@@ -47,6 +55,9 @@ struct cli_opts {
 	int allow_other;
 	unsigned kms_parallel;          /* kms1: key services */
 	char *kms_timeout, *prefetch;
+	char *leak_guard;
+	char *audit;
+	int audit_required;
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -63,6 +74,9 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("kms_parallel=%u", kms_parallel),
 	OPT("kms_timeout=%s", kms_timeout),
 	OPT("prefetch=%s", prefetch),
+	OPT("leak_guard=%s", leak_guard),
+	OPT("audit=%s", audit),
+	OPT("audit_required", audit_required),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_END
 };
@@ -109,9 +123,16 @@ static const char mount_usage[] =
 "                       its first SOPS file is read (off: only on demand)\n"
 "  -o allow_other       let other users in (implies default_permissions);\n"
 "                       without it only the mounting user can access MNT\n"
+"  -o leak_guard=deny   refuse writes that would store a decrypted secret value\n"
+"                       unencrypted in SRC (warn: allow and log; off)\n"
+"  -o audit=PATH        append one JSON line per decrypting open, commit,\n"
+"                       refused commit or leak, key unwrap and wipe to PATH\n"
+"                       (audit=syslog: to syslog, LOG_AUTHPRIV)\n"
+"  -o audit_required    refuse decrypting opens while the audit log fails\n"
 "\n"
 "Unmount with `fusermount3 -u MNT` (or SIGINT/SIGTERM/SIGHUP to the daemon);\n"
-"SIGUSR1 wipes every cached key and view. Identities are read at mount time\n"
+"SIGUSR1 (or `sopsfs lock MNT`) wipes every cached key and view; `sopsfs status\n"
+"MNT` shows what the daemon holds. Identities are read at mount time\n"
 "from the same places as `sopsfs decrypt`. In /etc/fstab:\n"
 "  /srv/repo  /mnt/repo  fuse.sopsfs  age_key_file=/root/keys.txt  0 0\n";
 
@@ -164,6 +185,25 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	fs->o.debug = cmd->debug;
 	fs->o.allow_other = o.allow_other;
 	fs->o.scratch = o.scratch;
+	fs->o.leak_guard = guard_parse_mode(o.leak_guard);
+	free(o.leak_guard);
+	if (fs->o.leak_guard < 0) {
+		fprintf(stderr, "sopsfs: leak_guard must be deny, warn or off\n");
+		return -1;
+	}
+	fs->o.audit_required = o.audit_required;
+	if (o.audit != NULL && strcmp(o.audit, "syslog") != 0 && o.audit[0] != '/') {
+		char cwd[PATH_MAX], *abs = NULL;
+
+		/* the daemon runs in / : the path is taken from where we started */
+		if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, o.audit) < 0) {
+			free(o.audit);
+			return -1;
+		}
+		free(o.audit);
+		o.audit = abs;
+	}
+	fs->o.audit = o.audit;
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, src_arg);
@@ -214,11 +254,15 @@ static int check_dirs(struct sopsfs *fs)
 	return 0;
 }
 
-static void on_usr1(int sig)
+static void on_usr1(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
-	if (sopsfs_g != NULL)
+	(void)uc;
+	if (sopsfs_g != NULL) {
+		atomic_store(&sopsfs_g->wipe_pid, si ? si->si_pid : 0);
+		atomic_store(&sopsfs_g->wipe_uid, si ? si->si_uid : 0);
 		atomic_store(&sopsfs_g->wipe_requested, 1);
+	}
 }
 
 /* Plaintext pages the kernel cached for wiped views are dropped too. */
@@ -232,6 +276,18 @@ static void drop_kernel_pages(struct sopsfs *fs)
 		free(w[i]);
 	}
 	free(w);
+}
+
+void sopsfs_wipe(struct sopsfs *fs, pid_t pid, uid_t uid, const char *why)
+{
+	keycache_wipe(fs->keys);
+	guard_wipe(fs);                 /* leak guard: values go with keys */
+	WRLOCK(fs);
+	ent_sweep(fs, time(NULL), 1, 1);
+	UNLOCK(fs);
+	drop_kernel_pages(fs);
+	audit_event_from(fs, pid, uid, "key-wipe", NULL, "reason", why);
+	sopsfs_log("%s: every cached key and view wiped", why);
 }
 
 static void *housekeeping(void *arg)
@@ -248,12 +304,16 @@ static void *housekeeping(void *arg)
 			break;
 		now = time(NULL);
 		if (atomic_exchange(&fs->wipe_requested, 0)) {
+			sopsfs_wipe(fs, atomic_load(&fs->wipe_pid), atomic_load(&fs->wipe_uid),
+				    "SIGUSR1");
 			all = 1;
-			keycache_wipe(fs->keys);
-			sopsfs_log("SIGUSR1: every cached key and view wiped");
-		} else {
-			keycache_expire(fs->keys, now);
+		} else if (keycache_expire(fs->keys, now) > 0) {
+			guard_expire(fs);
+			audit_event_from(fs, getpid(), getuid(), "key-wipe", NULL, "reason", "expired");
+		} else if (tick % 30 == 0) {
+			guard_expire(fs);       /* keys dropped when they were looked up */
 		}
+		audit_sync(fs);
 		WRLOCK(fs);
 		ent_sweep(fs, now, all, tick % 30 == 0);
 		ent_flush_pending(fs, now);
@@ -279,7 +339,10 @@ static int start(struct sopsfs *fs)
 	harden();
 	fs->keys = keycache_new(fs->o.key_ttl, fs->o.key_max_ttl);
 	fs->ents = etable_new();
-	if (fs->keys == NULL || fs->ents == NULL)
+	fs->guard = guard_new(fs->o.leak_guard);
+	if (fs->o.audit != NULL && (fs->audit = audit_open(fs->o.audit, fs->o.audit_required)) == NULL)
+		return -1;
+	if (fs->keys == NULL || fs->ents == NULL || fs->guard == NULL)
 		return -1;
 	if (age_identities_load(&err) != 0)
 		sopsfs_log("no age identity loaded (%.*s); SOPS files that need one will fail "
@@ -288,7 +351,15 @@ static int start(struct sopsfs *fs)
 	if (st.mlock_failed)
 		sopsfs_log("warning: mlock failed (RLIMIT_MEMLOCK too low?): keys and plaintext "
 			   "may be swapped out");
-	signal(SIGUSR1, on_usr1);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_usr1;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	if (kms_start(fs) != 0)
 		return -1;
 	return pthread_create(&fs->housekeeper, NULL, housekeeping, fs) == 0 ? 0 : -1;
@@ -301,6 +372,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	struct fuse_args args;
 	struct fuse_cmdline_opts cmd;
 	struct fuse_loop_config *lc;
+	struct control *ctl;
 	int rc;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -328,11 +400,13 @@ int sopsfs_mount_main(int argc, char **argv)
 		fuse_unmount(fs.fuse);
 		return 1;
 	}
+	ctl = control_start(&fs);      /* sopsfs status / lock */
 	lc = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(lc, 16);
 	rc = fuse_loop_mt(fs.fuse, lc);
 	fuse_loop_cfg_destroy(lc);
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
+	control_stop(ctl);
 	atomic_store(&fs.stopping, 1);
 	pthread_join(fs.housekeeper, NULL);
 	kms_stop(&fs);
@@ -342,9 +416,15 @@ int sopsfs_mount_main(int argc, char **argv)
 	UNLOCK(&fs);
 	fuse_destroy(fs.fuse);
 	/* wipe everything secret before leaving */
+	audit_event_from(&fs, getpid(), getuid(), "key-wipe", NULL, "reason", "unmount");
 	WRLOCK(&fs);
 	keycache_free(fs.keys);
 	etable_free(fs.ents);
+	guard_free(fs.guard);
+	fs.guard = NULL;
+	audit_close(fs.audit);
+	fs.audit = NULL;
+	free(fs.o.audit);
 	fs.ents = NULL;
 	fs.keys = NULL;
 	UNLOCK(&fs);

@@ -4,6 +4,7 @@
 
 #include "sopsfs.h"
 #include "../entries/ent.h"
+#include "../guard/guard.h"
 
 /* What is at a path in the mount. */
 enum rkind { R_NONE, R_VIRT, R_BACKING };
@@ -27,6 +28,7 @@ struct handle {
 	int fd;                  /* passthrough fd, or -1 */
 	struct ent *e;           /* SOPS view/draft or memory-only file */
 	int writable;
+	struct guard_hold *hold; /* leak guard: bytes held back (fs/guard) */
 };
 
 #define FH(fi) ((struct handle *)(uintptr_t)(fi)->fh)

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +397,13 @@ static int sopsfs_xattr(const char *path, const char *name, char *out, size_t si
 			*rc = reply(e->err, strlen(e->err), out, size);
 		pthread_mutex_unlock(&e->mu);
 		ent_put(fs, e);
+	}
+	if (*rc == -ENODATA) {     /* leak guard: the last refusal at path */
+		char why[PATH_MAX * 2 + 256];
+		size_t n = guard_reason(fs, path, why, sizeof(why));
+
+		if (n > 0)
+			*rc = reply(why, n, out, size);
 	}
 	return 1;
 }

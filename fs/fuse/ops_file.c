@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "../writeback/commit.h"
 #include "../entries/names.h"
+#include "../audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,8 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 	if (e->kind == VF_ERROR && !e->has_draft) {
 		rc = -EIO;
 	} else if (e->kind == VF_SOPS || e->has_draft) {
-		if (wr)
+		rc = audit_decrypt_open(fs, path);              /* audit log */
+		if (wr && rc == 0)
 			rc = start_draft(fs, e);
 		if (rc == 0 && (fi->flags & O_TRUNC) && e->content.len > 0) {
 			set_size(e, 0);
@@ -350,12 +352,9 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	struct ent *e = h->e;
 	size_t end;
 
-	(void)path;
-	if (e == NULL) {
-		ssize_t n = pwrite(h->fd, buf, size, off);
-
-		return n < 0 ? -errno : (int)n;
-	}
+	if (e == NULL)      /* leak guard: checks, then pwrite */
+		return guard_pwrite(sopsfs_g, path, h->fd, &h->hold, buf, size, off,
+				    fi->flags & O_APPEND);
 	pthread_mutex_lock(&e->mu);
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
@@ -468,10 +467,14 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	struct handle *h = FH(fi);
 
 	(void)path;
+	if (h->e == NULL)
+		return guard_hold_flush(h->fd, &h->hold);       /* leak guard */
 	/* A shell's `> file` closes a dup of the fd before anything is
 	 * written: an empty draft is only committed at fsync or release. */
-	if (h->e != NULL && h->e->content.len == 0)
+	if (h->e->content.len == 0)
 		return 0;
+	if (h->writable && h->e->pending && h->e->whiteout)
+		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return h->writable ? commit_handle(sopsfs_g, h) : 0;
 }
 
@@ -480,8 +483,15 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	struct handle *h = FH(fi);
 
 	(void)path;
-	if (h->e == NULL)
+	if (h->e == NULL) {
+		int rc = guard_hold_flush(h->fd, &h->hold);     /* leak guard */
+
+		if (rc != 0)
+			return rc;
 		return (datasync ? fdatasync(h->fd) : fsync(h->fd)) == 0 ? 0 : -errno;
+	}
+	if (h->e->pending && h->e->whiteout && h->e->content.len > 0)
+		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return commit_handle(sopsfs_g, h);
 }
 
@@ -507,6 +517,8 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 		pthread_mutex_unlock(&h->e->mu);
 		ent_put(fs, h->e);
 	} else {
+		guard_hold_flush(h->fd, &h->hold);              /* leak guard */
+		guard_hold_free(&h->hold);
 		close(h->fd);
 	}
 	free(h);

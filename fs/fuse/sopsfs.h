@@ -20,6 +20,8 @@
 #include "../../crypto/keycache.h"
 
 struct etable;
+struct guard;
+struct audit;
 
 struct sopsfs_opts {
 	char *src;
@@ -37,6 +39,9 @@ struct sopsfs_opts {
 	/* kms1: key services (fs/prefetch) */
 	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 16) */
 	int prefetch;              /* -o prefetch=on|off (default on) */
+	int leak_guard;            /* enum leak_mode (fs/guard/guard.h) */
+	char *audit;               /* audit log: absolute path or "syslog" */
+	int audit_required;        /* refuse decrypting opens if it fails */
 };
 
 struct sopsfs {
@@ -44,6 +49,8 @@ struct sopsfs {
 	struct backing b;
 	struct keycache *keys;
 	struct etable *ents;       /* per-path state (fs/ent.c) */
+	struct guard *guard;       /* leak guard (fs/guard/) */
+	struct audit *audit;       /* audit log (fs/audit/) or NULL */
 	pthread_rwlock_t ns;       /* namespace lock: write for changes */
 	pthread_mutex_t unwrap_mu; /* unused since fs/prefetch/unwrap.c (kept for
 				    * the other branches' code) */
@@ -52,6 +59,8 @@ struct sopsfs {
 	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
 	atomic_ulong decrypts;     /* files decrypted */
 	atomic_int wipe_requested; /* SIGUSR1 */
+	atomic_int wipe_pid;       /* ... its sender (audit) */
+	atomic_uint wipe_uid;
 	atomic_int stopping;       /* unmounting: housekeeping ends */
 	pthread_t housekeeper;
 	int mlock_warned;
@@ -65,5 +74,8 @@ void sopsfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* fs/mount.c */
 int sopsfs_mount_main(int argc, char **argv);
+/* Wipe every cached key, view and clean identity now (SIGUSR1, `sopsfs
+ * lock`); pid/uid/why go to the audit log. Not with the namespace lock. */
+void sopsfs_wipe(struct sopsfs *fs, pid_t pid, uid_t uid, const char *why);
 
 #endif

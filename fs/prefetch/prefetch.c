@@ -64,11 +64,14 @@ static int has_network_key(const struct sops_meta *m)
 
 /* get_key hook: fetch the key into the cache, then stop the decryption
  * (the view is made when the file is read). */
+/* The file a worker is prefetching (named in the key-unwrap audit line). */
+static __thread const char *fetching;
+
 static int fetch_only(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		      struct sops_err *err)
 {
 	struct prefetch *p = arg;
-	int rc = has_network_key(m) ? pf_get_key(p->fs, m, key, err) : -1;
+	int rc = has_network_key(m) ? pf_get_key(p->fs, m, key, fetching, err) : -1;
 
 	if (rc == 0) {
 		pthread_mutex_lock(&p->mu);
@@ -119,7 +122,9 @@ static void *worker(void *arg)
 			p->tail = NULL;
 		p->queued--;
 		pthread_mutex_unlock(&p->mu);
+		fetching = j->path;
 		fetch_file(p, j->path);
+		fetching = NULL;
 		free(j->path);
 		free(j);
 		pthread_mutex_lock(&p->mu);

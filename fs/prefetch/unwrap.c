@@ -3,6 +3,7 @@
 #include "unwrap.h"
 #include "../../codec/core/datakey.h"
 #include "../../common/secure_mem.h"
+#include "../audit/audit.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -74,8 +75,9 @@ static int join(struct flight *f, uint8_t key[SOPS_DATA_KEY_LEN], struct sops_er
 }
 
 int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
-	       struct sops_err *err)
+	       const char *path, struct sops_err *err)
 {
+	struct buf by = BUF_INIT;
 	struct flight *f;
 	uint8_t id[32];
 	int rc;
@@ -108,11 +110,16 @@ int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DA
 		rc = 0;
 	} else {
 		err_clear(&f->err);
-		rc = datakey_get(m, f->key, &f->err);
+		rc = datakey_get_by(m, f->key, &by, &f->err);
 		if (rc == 0) {
+			const char *who = by.data ? (const char *)by.data : "?";
+
 			atomic_fetch_add(&fs->unwraps, 1);
 			keycache_put(fs->keys, id, f->key);
+			keycache_set_label(fs->keys, id, who);          /* status */
+			audit_event(fs, "key-unwrap", path, "key", who);
 		}
+		buf_free(&by);
 	}
 
 	pthread_mutex_lock(&mu);

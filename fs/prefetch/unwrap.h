@@ -16,6 +16,7 @@
 #include "../../crypto/aes_value.h"
 
 int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
+	       const char *path,
 	       struct sops_err *err);
 
 /* Unwraps currently running (for tests and -d logs). */

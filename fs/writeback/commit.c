@@ -4,6 +4,8 @@
 #include "../../common/atomic_write.h"
 #include "../../codec/core/new_spec.h"
 #include "../../codec/core/iv_stash.h"
+#include "../guard/guard.h"
+#include "../audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +42,10 @@ static int write_backing(struct sopsfs *fs, const char *path, const void *data, 
 int commit_plain(struct sopsfs *fs, const char *path, const void *data, size_t len, mode_t mode)
 {
 	struct sops_err err;
+	int rc = guard_check_bytes(fs, path, data, len);     /* leak guard */
 
+	if (rc != 0)
+		return rc;
 	if (write_backing(fs, path, data, len, mode, &err) != 0) {
 		sopsfs_log("%s: %s", path, err.msg);
 		return -EIO;
@@ -165,6 +170,7 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 		if (e->id != NULL && e->id->sf != NULL &&
 		    memcmp(e->id->sf->key, newf->key, SOPS_DATA_KEY_LEN) == 0)
 			iv_stash_merge(newf->stash, e->id->sf->stash);
+		guard_note_file(fs, e->path, newf);     /* leak guard: new values */
 		ident_unref(e->id);
 		e->id = ident_from_file(newf);
 	}
@@ -205,6 +211,7 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 		return -EIO;
 	if (conflict(fs, e, &err) != 0 || encrypt_draft(fs, e, &out, &newf, &err) != 0) {
 		ent_set_error(e, err.msg);
+		audit_event(fs, "refused-commit", e->path, "reason", err.msg);
 		e->commit_failed = 1;
 		buf_free(&out);
 		return -EIO;
@@ -224,6 +231,7 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 	}
 	if (write_backing(fs, e->path, out.data, out.len, mode, &err) != 0) {
 		ent_set_error(e, err.msg);
+		audit_event(fs, "refused-commit", e->path, "reason", err.msg);
 		e->commit_failed = 1;
 		sops_file_free(newf);
 		buf_free(&out);
@@ -231,5 +239,6 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 	}
 	buf_free(&out);
 	after_commit(fs, e, newf);
+	audit_event(fs, "commit", e->path, NULL, NULL);
 	return 0;
 }

@@ -7,7 +7,8 @@
 #   unmount_sopsfs MNT      unmount and wait for the daemon to exit
 #   MOUNT_PID               pid of the last daemon
 # The daemon runs under ASan+UBSan by default (leak checks off: libfuse and
-# gpgme keep one-time allocations); unmount_sopsfs reports sanitizer errors.
+# gpgme keep one-time allocations); unmount_sopsfs reports sanitizer errors
+# and any test secret of lib/repo.sh found in the daemon's log.
 SOPSFS_MOUNT_BIN=${SOPSFS_MOUNT_BIN:-$ROOT/build/sopsfs-asan}
 MNT_BASE=$ROOT/build/mnt-test
 mkdir -p "$MNT_BASE"
@@ -50,6 +51,10 @@ unmount_sopsfs() {   # mnt
 	done
 	if grep -q -E 'ERROR: AddressSanitizer|runtime error:' "$TMP/mount.log" 2>/dev/null; then
 		echo "not ok - daemon sanitizer report: $(grep -m1 -E 'ERROR: AddressSanitizer|runtime error:' "$TMP/mount.log")"
+	fi
+	# docs/security.md: no test secret (lib/repo.sh) in the daemon's log, ever
+	if [ -s "${REPO_SECRETS:-}" ] && grep -qF -f "$REPO_SECRETS" "$TMP/mount.log" 2>/dev/null; then
+		echo "not ok - the daemon's log holds a test secret (mount at $1)"
 	fi
 	return $gone
 }

@@ -1,0 +1,523 @@
+/* index.c - secret values in locked memory, found in text by 8-byte prefix
+ * (bitmap, then hash table, then memcmp). See index.h. */
+#include "index.h"
+#include "../../common/secure_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_TBITS 10
+#define STEP 5                   /* text positions sampled (see index.h) */
+#define MUL1 0x9E3779B97F4A7C15ULL
+#define MUL2 0xC2B2AE3D27D4EB4FULL
+
+/* One of the STEP grams of a value: the 4 bytes at off. */
+struct gent {
+	uint32_t gram;
+	uint32_t off;
+	int32_t v;
+	int32_t next;            /* next entry in its bucket */
+};
+
+struct gindex {
+	struct gval *v;          /* locked */
+	size_t nv, capv;
+	struct gent *e;          /* STEP per value (locked) */
+	int32_t *tab;            /* bucket heads (locked), 1 << tbits */
+	unsigned tbits;
+	uint64_t *bloom;         /* blocked Bloom filter of the grams: 1 << bbits
+				    bits in 64-bit words, 4 bits per gram in one
+				    word (one memory access per test; locked) */
+	unsigned bbits;
+	uint64_t *pre;           /* prefixes: 4..7 bytes with their length in
+				    the top byte, and 8-byte ones (locked),
+				    open addressing, 1 << pbits */
+	unsigned pbits;
+	struct gsrc *s;
+	size_t ns, caps;
+	int32_t *shash;          /* live sources by path hash (open addressing,
+				    -1 empty), 1 << sbits slots */
+	unsigned sbits;
+	size_t bytes, maxlen;
+};
+
+int gindex_looks_secret(const uint8_t *p, size_t len)
+{
+	int lower = 0, upper = 0, digit = 0, other = 0;
+
+	if (len >= 12)
+		return 1;
+	if (len < 8)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] >= 'a' && p[i] <= 'z')
+			lower = 1;
+		else if (p[i] >= 'A' && p[i] <= 'Z')
+			upper = 1;
+		else if (p[i] >= '0' && p[i] <= '9')
+			digit = 1;
+		else
+			other = 1;
+	}
+	return lower + upper + digit + other >= 2;
+}
+
+static uint64_t load8(const uint8_t *p)
+{
+	uint64_t k;
+
+	memcpy(&k, p, 8);
+	return k;
+}
+
+static uint32_t load4(const uint8_t *p)
+{
+	uint32_t k;
+
+	memcpy(&k, p, 4);
+	return k;
+}
+
+static size_t bloom_word(const struct gindex *g, uint32_t k, uint64_t *mask)
+{
+	uint64_t h = (uint64_t)k * MUL1;
+
+	*mask = ((uint64_t)1 << (h & 63)) | ((uint64_t)1 << ((h >> 6) & 63)) |
+		((uint64_t)1 << ((h >> 12) & 63)) | ((uint64_t)1 << ((h >> 18) & 63));
+	return (size_t)(h >> (64 - (g->bbits - 6)));
+}
+
+static size_t bucket(const struct gindex *g, uint32_t k)
+{
+	return (size_t)(((uint64_t)k * MUL2) >> (64 - g->tbits));
+}
+
+static uint64_t prefix_key(const uint8_t *p, size_t t)
+{
+	uint64_t k = 0;
+
+	if (t == 8)
+		return load8(p);
+	memcpy(&k, p, t);
+	return k | ((uint64_t)t << 56);
+}
+
+static void pre_insert(struct gindex *g, uint64_t k)
+{
+	size_t mask = ((size_t)1 << g->pbits) - 1;
+
+	if (k == 0)
+		return;
+	for (size_t i = (size_t)((k * MUL1) >> (64 - g->pbits));; i = (i + 1) & mask) {
+		if (g->pre[i] == k)
+			return;
+		if (g->pre[i] == 0) {
+			g->pre[i] = k;
+			return;
+		}
+	}
+}
+
+static int pre_has(const struct gindex *g, uint64_t k)
+{
+	size_t mask = ((size_t)1 << g->pbits) - 1;
+
+	for (size_t i = (size_t)((k * MUL1) >> (64 - g->pbits));; i = (i + 1) & mask) {
+		if (g->pre[i] == k)
+			return k != 0;
+		if (g->pre[i] == 0)
+			return 0;
+	}
+}
+
+/* A value of length L has grams at L-8 .. L-4 (its last 8 bytes): an
+ * occurrence covers one text position that is a multiple of STEP there. */
+static void link_value(struct gindex *g, int32_t i)
+{
+	struct gval *v = &g->v[i];
+
+	for (uint32_t j = 0; j < STEP; j++) {
+		struct gent *e = &g->e[(size_t)i * STEP + j];
+		size_t b, h;
+
+		e->off = v->len - 8 + j;
+		e->gram = load4(v->p + e->off);
+		e->v = i;
+		uint64_t mask;
+
+		b = bloom_word(g, e->gram, &mask);
+		h = bucket(g, e->gram);
+		g->bloom[b] |= mask;
+		e->next = g->tab[h];
+		g->tab[h] = (int32_t)((size_t)i * STEP + j);
+	}
+	for (size_t t = 4; t <= 8; t++)
+		pre_insert(g, prefix_key(v->p, t));
+}
+
+/* (Re)build the tables for tbits (values kept). 0 or -1. */
+static int rebuild(struct gindex *g, unsigned tbits)
+{
+	unsigned bbits = tbits + 2, pbits = tbits;
+	int32_t *tab = sm_alloc(((size_t)1 << tbits) * sizeof(*tab));
+	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
+	uint64_t *pre = sm_alloc(((size_t)1 << pbits) * sizeof(*pre));
+	struct gent *e = sm_alloc((g->capv ? g->capv : 1) * STEP * sizeof(*e));
+
+	if (tab == NULL || bloom == NULL || pre == NULL || e == NULL) {
+		sm_free(tab);
+		sm_free(bloom);
+		sm_free(pre);
+		sm_free(e);
+		return -1;
+	}
+	sm_free(g->tab);
+	sm_free(g->bloom);
+	sm_free(g->pre);
+	sm_free(g->e);
+	g->tab = tab;
+	g->bloom = bloom;
+	g->pre = pre;
+	g->e = e;
+	g->tbits = tbits;
+	g->bbits = bbits;
+	g->pbits = pbits;
+	memset(tab, 0xff, ((size_t)1 << tbits) * sizeof(*tab));   /* -1: empty */
+	g->maxlen = 0;
+	for (size_t i = 0; i < g->nv; i++) {
+		link_value(g, (int32_t)i);
+		if (g->v[i].len > g->maxlen)
+			g->maxlen = g->v[i].len;
+	}
+	return 0;
+}
+
+/* Bits for STEP grams per value at a load of at most 1/2. */
+static unsigned bits_for(size_t nv)
+{
+	unsigned tb = MIN_TBITS;
+
+	while (nv * STEP * 2 > ((size_t)1 << tb))
+		tb++;
+	return tb;
+}
+
+struct gindex *gindex_new(void)
+{
+	struct gindex *g = calloc(1, sizeof(*g));
+
+	if (g == NULL || rebuild(g, MIN_TBITS) != 0) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static void free_values(struct gindex *g)
+{
+	for (size_t i = 0; i < g->nv; i++)
+		sm_free(g->v[i].p);
+	g->nv = 0;
+	g->bytes = 0;
+}
+
+void gindex_clear(struct gindex *g)
+{
+	free_values(g);
+	for (size_t i = 0; i < g->ns; i++)
+		free(g->s[i].path);
+	g->ns = 0;
+	free(g->shash);
+	g->shash = NULL;
+	memset(g->tab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->tab));
+	memset(g->bloom, 0, ((size_t)1 << g->bbits) / 8);
+	memset(g->pre, 0, ((size_t)1 << g->pbits) * sizeof(*g->pre));
+	g->maxlen = 0;
+}
+
+void gindex_free(struct gindex *g)
+{
+	if (g == NULL)
+		return;
+	gindex_clear(g);
+	sm_free(g->v);
+	sm_free(g->tab);
+	sm_free(g->bloom);
+	sm_free(g->pre);
+	sm_free(g->e);
+	free(g->shash);
+	free(g->s);
+	free(g);
+}
+
+static size_t path_slot(const struct gindex *g, const char *path)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (size_t)(h >> (64 - g->sbits));
+}
+
+/* Rebuild the path hash for at least n live sources. 0 or -1. */
+static int shash_rebuild(struct gindex *g, size_t n)
+{
+	unsigned bits = 6;
+	int32_t *t;
+
+	while (((size_t)1 << bits) < n * 2)
+		bits++;
+	t = malloc(((size_t)1 << bits) * sizeof(*t));
+	if (t == NULL)
+		return -1;
+	memset(t, 0xff, ((size_t)1 << bits) * sizeof(*t));
+	free(g->shash);
+	g->shash = t;
+	g->sbits = bits;
+	for (size_t i = 0; i < g->ns; i++) {
+		size_t k = path_slot(g, g->s[i].path ? g->s[i].path : "");
+
+		if (!g->s[i].live)
+			continue;
+		while (t[k] >= 0)
+			k = (k + 1) & (((size_t)1 << bits) - 1);
+		t[k] = (int32_t)i;
+	}
+	return 0;
+}
+
+int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID_LEN])
+{
+	size_t mask, k, slot;
+
+	if ((g->shash == NULL || (g->ns + 1) * 2 > ((size_t)1 << g->sbits)) &&
+	    shash_rebuild(g, g->ns + 1) != 0)
+		return -1;
+	mask = ((size_t)1 << g->sbits) - 1;
+	for (k = path_slot(g, path); g->shash[k] >= 0; k = (k + 1) & mask)
+		if (strcmp(g->s[g->shash[k]].path, path) == 0) {
+			memcpy(g->s[g->shash[k]].id, id, GINDEX_ID_LEN);
+			return g->shash[k];
+		}
+	if (g->ns == g->caps) {
+		size_t nc = g->caps ? g->caps * 2 : 16;
+		struct gsrc *ns = realloc(g->s, nc * sizeof(*ns));
+
+		if (ns == NULL)
+			return -1;
+		g->s = ns;
+		g->caps = nc;
+	}
+	slot = g->ns;
+	g->s[slot].path = strdup(path);
+	if (g->s[slot].path == NULL)
+		return -1;
+	memcpy(g->s[slot].id, id, GINDEX_ID_LEN);
+	g->s[slot].live = 1;
+	g->ns++;
+	g->shash[k] = (int32_t)slot;
+	return (int)slot;
+}
+
+static int known(const struct gindex *g, const uint8_t *p, size_t len)
+{
+	uint32_t gram = load4(p + len - 8);
+
+	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->e[i].next) {
+		const struct gval *v = &g->v[g->e[i].v];
+
+		if (g->e[i].gram == gram && v->len == len && memcmp(v->p, p, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
+{
+	struct gval *v;
+
+	if (!gindex_looks_secret(p, len) || len > UINT32_MAX || known(g, p, len))
+		return 0;
+	if (g->nv == g->capv) {
+		size_t nc = g->capv ? g->capv * 2 : 64;
+		struct gval *nv = sm_realloc(g->v, nc * sizeof(*nv));
+		struct gent *ne = sm_realloc(g->e, nc * STEP * sizeof(*ne));
+
+		if (nv != NULL)
+			g->v = nv;
+		if (ne != NULL)
+			g->e = ne;
+		if (nv == NULL || ne == NULL)
+			return -1;
+		g->capv = nc;
+	}
+	v = &g->v[g->nv];
+	memset(v, 0, sizeof(*v));
+	v->p = sm_alloc(len);
+	if (v->p == NULL)
+		return -1;
+	memcpy(v->p, p, len);
+	v->len = (uint32_t)len;
+	v->src = (uint32_t)src;
+	g->nv++;
+	g->bytes += len;
+	if (len > g->maxlen)
+		g->maxlen = len;
+	if (bits_for(g->nv) > g->tbits)
+		return rebuild(g, bits_for(g->nv));
+	link_value(g, (int32_t)(g->nv - 1));
+	return 0;
+}
+
+int gindex_add(struct gindex *g, int src, const uint8_t *p, size_t len)
+{
+	const uint8_t *nl = len ? memchr(p, '\n', len) : NULL;
+
+	if (src < 0 || add_one(g, src, p, len) != 0)
+		return -1;
+	if (nl == NULL)
+		return 0;
+	/* each line of a multi-line value, without its indentation */
+	for (size_t at = 0; at < len;) {
+		const uint8_t *e = memchr(p + at, '\n', len - at);
+		size_t end = e ? (size_t)(e - p) : len, b = at, l = end;
+
+		while (b < l && (p[b] == ' ' || p[b] == '\t'))
+			b++;
+		while (l > b && (p[l - 1] == '\r' || p[l - 1] == ' '))
+			l--;
+		if (l - b < len && add_one(g, src, p + b, l - b) != 0)
+			return -1;
+		at = end + 1;
+	}
+	return 0;
+}
+
+/* Remove dead sources, renumbering the values' sources. */
+static void compact_sources(struct gindex *g)
+{
+	uint32_t *map = malloc((g->ns ? g->ns : 1) * sizeof(*map));
+	size_t w = 0;
+
+	if (map == NULL)
+		return;                 /* dead slots stay: harmless */
+	for (size_t i = 0; i < g->ns; i++) {
+		map[i] = (uint32_t)w;
+		if (g->s[i].live)
+			g->s[w++] = g->s[i];
+	}
+	for (size_t i = 0; i < g->nv; i++)
+		g->v[i].src = map[g->v[i].src];
+	g->ns = w;
+	free(map);
+}
+
+void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t *id), void *arg)
+{
+	size_t w = 0;
+	int dropped = 0;
+
+	for (size_t i = 0; i < g->ns; i++)
+		if (g->s[i].live && !keep(arg, g->s[i].id)) {
+			g->s[i].live = 0;
+			free(g->s[i].path);
+			g->s[i].path = NULL;
+			dropped = 1;
+		}
+	if (!dropped)
+		return;
+	for (size_t i = 0; i < g->nv; i++) {
+		if (g->s[g->v[i].src].live) {
+			g->v[w++] = g->v[i];
+		} else {
+			g->bytes -= g->v[i].len;
+			sm_free(g->v[i].p);
+		}
+	}
+	sm_wipe(g->v + w, (g->nv - w) * sizeof(*g->v));
+	g->nv = w;
+	compact_sources(g);
+	rebuild(g, bits_for(g->nv));
+	shash_rebuild(g, g->ns);
+}
+
+size_t gindex_count(const struct gindex *g) { return g->nv; }
+size_t gindex_bytes(const struct gindex *g) { return g->bytes; }
+size_t gindex_maxlen(const struct gindex *g) { return g->maxlen; }
+
+size_t gindex_sources(const struct gindex *g)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->ns; i++)
+		n += g->s[i].live;
+	return n;
+}
+
+const struct gsrc *gindex_src(const struct gindex *g, uint32_t i)
+{
+	return i < g->ns ? &g->s[i] : NULL;
+}
+
+/* The values whose gram at some offset is the 4 bytes at q: each candidate
+ * start p = q - off is confirmed with memcmp. */
+static struct gval *at_sample(struct gindex *g, const uint8_t *d, size_t n, size_t q,
+			      size_t lo, size_t hi, int (*hit)(void *, struct gval *), void *arg)
+{
+	uint32_t gram = load4(d + q);
+	uint64_t mask;
+	size_t b = bloom_word(g, gram, &mask);
+
+	if ((g->bloom[b] & mask) != mask)
+		return NULL;
+	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->e[i].next) {
+		const struct gent *e = &g->e[i];
+		struct gval *v;
+		size_t p;
+
+		if (e->gram != gram || e->off > q)
+			continue;
+		v = &g->v[e->v];
+		p = q - e->off;
+		if (p + v->len > n || p >= hi || p + v->len <= lo)
+			continue;
+		if (memcmp(d + p, v->p, v->len) == 0 && hit(arg, v))
+			return v;
+	}
+	return NULL;
+}
+
+struct gval *gindex_scan(struct gindex *g, const uint8_t *d, size_t n, size_t lo, size_t hi,
+			 int (*hit)(void *arg, struct gval *v), void *arg)
+{
+	/* an occurrence [p, p + len) overlapping [lo, hi) has its last 8 bytes
+	 * in [lo - 8, hi + maxlen): one sampled q there starts a gram */
+	size_t q = lo > 8 ? lo - 8 : 0, end = hi + g->maxlen;
+
+	if (g->nv == 0 || n < 8)
+		return NULL;
+	q -= q % STEP;
+	if (end > n - 3)
+		end = n - 3;
+	for (; q < end; q += STEP) {
+		struct gval *v = at_sample(g, d, n, q, lo, hi, hit, arg);
+
+		if (v != NULL)
+			return v;
+	}
+	return NULL;
+}
+
+size_t gindex_tail(const struct gindex *g, const uint8_t *d, size_t n, size_t from)
+{
+	size_t p = n > g->maxlen ? n - g->maxlen + 1 : 0;
+
+	if (g->nv == 0)
+		return n;
+	if (p < from)
+		p = from;
+	for (; p + 4 <= n; p++)
+		if (pre_has(g, prefix_key(d + p, n - p < 8 ? n - p : 8)))
+			return p;
+	return n;
+}

@@ -1,0 +1,158 @@
+/* test_guard.c - the leak guard's value index (fs/guard/index.c): what
+ * counts as a secret, exact matches only where new bytes are, values split
+ * across the scanned region, tails that start a value, multi-line values,
+ * dropping a file's values, and 10,000 values at once. */
+#include "check.h"
+#include "../../fs/guard/index.h"
+
+#include <stdint.h>
+
+static int stop(void *arg, struct gval *v)
+{
+	(void)arg;
+	(void)v;
+	return 1;
+}
+
+static int go_on(void *arg, struct gval *v)
+{
+	(*(int *)arg)++;
+	(void)v;
+	return 0;
+}
+
+static const uint8_t id0[GINDEX_ID_LEN] = { 1 }, id1[GINDEX_ID_LEN] = { 2 };
+
+static struct gval *scan(struct gindex *g, const char *s, size_t lo, size_t hi)
+{
+	return gindex_scan(g, (const uint8_t *)s, strlen(s), lo, hi, stop, NULL);
+}
+
+static void test_looks_secret(void)
+{
+	CHECK(!gindex_looks_secret((const uint8_t *)"postgres", 8));     /* one class */
+	CHECK(gindex_looks_secret((const uint8_t *)"postgr3s", 8));      /* two */
+	CHECK(!gindex_looks_secret((const uint8_t *)"Ab3$xyz", 7));      /* too short */
+	CHECK(gindex_looks_secret((const uint8_t *)"aaaaaaaaaaaa", 12));
+	CHECK(!gindex_looks_secret((const uint8_t *)"aaaaaaaaaaa", 11));
+}
+
+static void test_scan(void)
+{
+	struct gindex *g = gindex_new();
+	int src = gindex_source(g, "/secrets/db.yaml", id0);
+	const char *t = "password: tk0123456789abcdef\n";
+
+	CHECK(g != NULL && src == 0);
+	CHECK(gindex_add(g, src, (const uint8_t *)"tk0123456789abcdef", 18) == 0);
+	CHECK(gindex_add(g, src, (const uint8_t *)"postgres", 8) == 0);   /* skipped */
+	CHECK(gindex_count(g) == 1);
+	CHECK(scan(g, t, 0, strlen(t)) != NULL);
+	CHECK(strcmp(gindex_src(g, scan(g, t, 0, strlen(t))->src)->path, "/secrets/db.yaml") == 0);
+	/* only occurrences overlapping the new bytes count */
+	CHECK(scan(g, t, 28, 29) == NULL);
+	CHECK(scan(g, t, 27, 29) != NULL);
+	CHECK(scan(g, t, 0, 11) != NULL);
+	CHECK(scan(g, t, 0, 10) == NULL);
+	/* near misses */
+	CHECK(scan(g, "tk0123456789abcdeX", 0, 18) == NULL);
+	CHECK(scan(g, "tk0123456789abcde", 0, 17) == NULL);
+	CHECK(scan(g, "user postgres here", 0, 18) == NULL);
+	gindex_free(g);
+}
+
+static void test_tail(void)
+{
+	struct gindex *g = gindex_new();
+	int src = gindex_source(g, "/a.yaml", id0);
+	const char *t1 = "key: tk01234", *t2 = "key: tk0123456789", *t3 = "key: tk0";
+
+	CHECK(gindex_add(g, src, (const uint8_t *)"tk0123456789abcdef", 18) == 0);
+	CHECK(gindex_tail(g, (const uint8_t *)t1, strlen(t1), 0) == 5);
+	CHECK(gindex_tail(g, (const uint8_t *)t2, strlen(t2), 0) == 5);
+	CHECK(gindex_tail(g, (const uint8_t *)t3, strlen(t3), 0) == strlen(t3));  /* 3 bytes */
+	CHECK(gindex_tail(g, (const uint8_t *)"key: tk02", 9, 0) == 9);
+	CHECK(gindex_tail(g, (const uint8_t *)t1, strlen(t1), 6) == strlen(t1));
+	gindex_free(g);
+}
+
+static void test_lines_and_drop(void)
+{
+	struct gindex *g = gindex_new();
+	int a = gindex_source(g, "/a.yaml", id0), b = gindex_source(g, "/b.yaml", id1);
+	const char *pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END KEY-----\n";
+	const char *view = "key: |\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n";
+	int hits = 0;
+
+	CHECK(gindex_add(g, a, (const uint8_t *)pem, strlen(pem)) == 0);
+	CHECK(gindex_add(g, b, (const uint8_t *)"Zz9-other-secret", 16) == 0);
+	CHECK(scan(g, view, 0, strlen(view)) != NULL);      /* one line of it */
+	CHECK(gindex_scan(g, (const uint8_t *)pem, strlen(pem), 0, strlen(pem), go_on, &hits) == NULL);
+	CHECK(hits >= 3);                                    /* the value and its lines */
+	gindex_free(g);
+}
+
+static int keep_id1(void *arg, const uint8_t *id)
+{
+	(void)arg;
+	return id[0] == 2;
+}
+
+static void test_drop(void)
+{
+	struct gindex *g = gindex_new();
+	int a = gindex_source(g, "/a.yaml", id0), b = gindex_source(g, "/b.yaml", id1);
+
+	CHECK(gindex_add(g, a, (const uint8_t *)"Aa1-first-secret", 16) == 0);
+	CHECK(gindex_add(g, b, (const uint8_t *)"Bb2-other-secret", 16) == 0);
+	gindex_drop_sources(g, keep_id1, NULL);
+	CHECK(gindex_count(g) == 1 && gindex_sources(g) == 1);
+	CHECK(scan(g, "x Aa1-first-secret", 0, 18) == NULL);
+	CHECK(scan(g, "x Bb2-other-secret", 0, 18) != NULL);
+	/* sources renumbered: the value still names its file; paths found again */
+	CHECK(strcmp(gindex_src(g, scan(g, "x Bb2-other-secret", 0, 18)->src)->path, "/b.yaml") == 0);
+	CHECK(gindex_source(g, "/b.yaml", id1) == 0);
+	CHECK(gindex_source(g, "/c.yaml", id0) == 1 && gindex_sources(g) == 2);
+	for (int i = 0; i < 3000; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/f%d.yaml", i);
+		CHECK(gindex_source(g, p, id0) == i + 2);
+	}
+	CHECK(gindex_source(g, "/f1234.yaml", id0) == 1236);
+	gindex_clear(g);
+	CHECK(gindex_count(g) == 0 && scan(g, "x Bb2-other-secret", 0, 18) == NULL);
+	gindex_free(g);
+}
+
+static void test_many(void)
+{
+	struct gindex *g = gindex_new();
+	int src = gindex_source(g, "/big.yaml", id0);
+	char v[32], text[64];
+
+	for (int i = 0; i < 10000; i++) {
+		snprintf(v, sizeof(v), "s%08d-Secret", i);
+		CHECK(gindex_add(g, src, (const uint8_t *)v, strlen(v)) == 0);
+	}
+	CHECK(gindex_count(g) == 10000);
+	for (int i = 0; i < 10000; i += 997) {
+		snprintf(text, sizeof(text), "value = s%08d-Secret;", i);
+		CHECKF(scan(g, text, 0, strlen(text)) != NULL, "value %d not found", i);
+		snprintf(text, sizeof(text), "value = s%08d-Secrex;", i);
+		CHECK(scan(g, text, 0, strlen(text)) == NULL);
+	}
+	gindex_free(g);
+}
+
+
+int main(void)
+{
+	RUN(test_looks_secret);
+	RUN(test_scan);
+	RUN(test_tail);
+	RUN(test_lines_and_drop);
+	RUN(test_drop);
+	RUN(test_many);
+	return CHECK_DONE();
+}
