@@ -66,10 +66,12 @@ fi
 export ASAN_OPTIONS=detect_leaks=0     # the mount daemon (libfuse one-time allocations)
 mkdir -p repo/secrets && cp e.yaml repo/secrets/db.yaml && echo hello >repo/plain.txt
 cp -p repo/secrets/db.yaml db.orig
-mounts() { grep -c 'sopsfs-exec\.' /proc/self/mountinfo; }
+export TMPDIR=$TMP; unset XDG_RUNTIME_DIR   # mount points of this run only: $TMP/sopsfs-exec.*
+mounts() { grep -c " $TMP/sopsfs-exec\." /proc/self/mountinfo; }
+leftover() { ls -d "$TMP"/sopsfs-exec.* 2>/dev/null | grep -q .; }
 for mode in ns nons; do
 	if [ $mode = nons ]; then export SOPSFS_EXEC_NO_NAMESPACE=1; fi
-	out=$("$SOPSFS" exec repo -- sh -c 'cat secrets/db.yaml; cat plain.txt; grep -c " $PWD " /proc/self/mountinfo; exit 6' 2>err); rc=$?
+	out=$("$SOPSFS" exec repo -- sh -c 'cat secrets/db.yaml; cat plain.txt; grep -c " $PWD " /proc/self/mountinfo; exit 6' 2>err); rc=$?; cat err >>errs
 	if [ "$rc" = 6 ] && [ "$out" = "$(cat plain.yaml; echo hello; echo 1)" ] && [ "$(mounts)" = 0 ]; then
 		ok "exec ($mode): CMD reads the plaintext in the mount, its status, no mount left"
 	else fail "exec ($mode): CMD reads the plaintext in the mount, its status, no mount left" "rc=$rc out=$(echo "$out" | tail -2) $(head -c 300 err)"; fi
@@ -77,22 +79,34 @@ for mode in ns nons; do
 	"$SOPSFS" exec repo -- sh -c 'echo $$ >'"$TMP"'/cmd.pid; exec sleep 30' 2>err & epid=$!
 	for _ in $(seq 1 100); do [ -s cmd.pid ] && break; sleep 0.05; done
 	seen=$(mounts)
-	kill -9 "$(cat cmd.pid)"; wait $epid; rc=$?; rm -f cmd.pid
+	kill -9 "$(cat cmd.pid)"; wait $epid; rc=$?; rm -f cmd.pid; cat err >>errs
 	want_seen=0; [ $mode = nons ] && want_seen=1
-	if [ "$rc" = 137 ] && [ "$seen" = "$want_seen" ] && [ "$(mounts)" = 0 ] && ! ls -d /tmp/sopsfs-exec.* "${TMPDIR:-/tmp}"/sopsfs-exec.* 2>/dev/null | grep -q .; then
+	if [ "$rc" = 137 ] && [ "$seen" = "$want_seen" ] && [ "$(mounts)" = 0 ] && ! leftover; then
 		ok "exec ($mode): CMD killed -9: exit 137, mount gone (visible outside: $seen)"
 	else fail "exec ($mode): CMD killed -9: exit 137, mount gone" "rc=$rc seen=$seen now=$(mounts) $(head -c 300 err)"; fi
 	# SIGTERM to sopsfs exec is passed on to CMD
 	"$SOPSFS" exec repo -- sh -c 'trap "echo got-term >'"$TMP"'/term; exit 9" TERM; echo $$ >'"$TMP"'/cmd.pid; while :; do sleep 0.1; done' 2>err & epid=$!
 	for _ in $(seq 1 100); do [ -s cmd.pid ] && break; sleep 0.05; done
-	kill -TERM $epid; wait $epid; rc=$?; rm -f cmd.pid
+	kill -TERM $epid; wait $epid; rc=$?; rm -f cmd.pid; cat err >>errs
 	if [ "$rc" = 9 ] && [ "$(cat term 2>/dev/null)" = got-term ] && [ "$(mounts)" = 0 ]; then
 		ok "exec ($mode): SIGTERM forwarded to CMD, its status, mount gone"
 	else fail "exec ($mode): SIGTERM forwarded to CMD, its status, mount gone" "rc=$rc now=$(mounts) $(head -c 300 err)"; fi
 	rm -f term
 done
+# SIGKILL to sopsfs exec itself: the daemon is told by the kernel (parent
+# death signal) and unmounts
+"$SOPSFS" exec repo -- sh -c 'echo $$ >'"$TMP"'/cmd.pid; exec sleep 30' 2>>errs & epid=$!
+for _ in $(seq 1 100); do [ -s cmd.pid ] && break; sleep 0.05; done
+seen=$(mounts); kill -9 $epid; wait $epid 2>/dev/null
+for _ in $(seq 1 100); do [ "$(mounts)" = 0 ] && break; sleep 0.05; done
+if [ "$seen" = 1 ] && [ "$(mounts)" = 0 ]; then ok "exec (nons): sopsfs exec killed -9: the daemon unmounts"
+else fail "exec (nons): sopsfs exec killed -9: the daemon unmounts" "seen=$seen now=$(mounts)"; fi
+kill "$(cat cmd.pid)" 2>/dev/null; rm -f cmd.pid; rmdir "$TMP"/sopsfs-exec.* 2>/dev/null
 unset SOPSFS_EXEC_NO_NAMESPACE
 cmp -s db.orig repo/secrets/db.yaml && ok "exec: the encrypted file is untouched" || fail "exec: the encrypted file is untouched" "changed"
 "$SOPSFS" exec "$TMP/missing" -- true 2>err; rc=$?
 if [ "$rc" = 1 ] && [ "$(mounts)" = 0 ]; then ok "exec: a missing SRC fails cleanly"
 else fail "exec: a missing SRC fails cleanly" "rc=$rc $(head -c 200 err)"; fi
+if grep -q -E 'ERROR: AddressSanitizer|runtime error:' errs 2>/dev/null; then
+	fail "exec: no sanitizer report from the mount daemon" "$(grep -m1 -E 'ERROR: AddressSanitizer|runtime error:' errs)"
+else ok "exec: no sanitizer report from the mount daemon"; fi
