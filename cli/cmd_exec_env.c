@@ -164,19 +164,21 @@ static char **build_env(const struct env_args *a, const struct buf *vals, size_t
 {
 	struct buf all = BUF_INIT;
 	size_t n = 0, k = 0;
-	char **envp, *p;
+	char **envp = NULL, *p;
+	int bad = 0;
 
 	if (!a->pristine)
 		for (char **e = environ; *e != NULL; e++, n++)
-			buf_add(&all, *e, strlen(*e) + 1);
-	buf_add(&all, vals->data, vals->len);
+			bad |= buf_add(&all, *e, strlen(*e) + 1);
+	bad |= buf_add(&all, vals->data, vals->len);
 	n += nvals;
 	if (u->set) {
-		buf_printf(&all, "HOME=%s%cUSER=%s%cLOGNAME=%s%c", u->home, 0, u->name, 0,
-			   u->name, 0);
+		bad |= buf_printf(&all, "HOME=%s%cUSER=%s%cLOGNAME=%s%c", u->home, 0, u->name, 0,
+				  u->name, 0);
 		n += 3;
 	}
-	envp = calloc(n + 1, sizeof(*envp));
+	if (!bad)
+		envp = calloc(n + 1, sizeof(*envp));
 	if (envp == NULL || all.data == NULL) {
 		free(envp);
 		buf_free(&all);
