@@ -32,6 +32,14 @@ else fail "exec-env refuses a nested value like sops" "rc=$rc $(head -c 200 err)
 "$SOPSFS" exec-env e.yaml 'kill -9 $$' 2>/dev/null; rc=$?
 [ "$rc" = 137 ] && ok "exec-env: CMD killed by SIGKILL exits 137" || fail "exec-env: CMD killed by SIGKILL exits 137" "rc=$rc"
 "$SOPSFS" decrypt e.yaml >plain.yaml
+printf '{"A": "1", "B": "two words"}\n' >h.json
+"$SOPSFS" encrypt --age "$R" h.json >hidden-json   # no extension: binary unless --input-type
+out=$("$SOPSFS" exec-env --input-type json hidden-json 'echo "$A|$B"' 2>err); rc=$?
+"$SOPSFS" exec-env hidden-json 'echo ran' >out2 2>err2; rc2=$?
+if [ "$rc" = 0 ] && [ "$out" = "1|two words" ] && [ "$rc2" = 4 ] && [ ! -s out2 ] &&
+   grep -q "no binary data found in tree" err2; then
+	ok "exec-env --input-type for a file without extension (binary without it, like sops)"
+else fail "exec-env --input-type for a file without extension" "rc=$rc out=$out rc2=$rc2 $(head -c 200 err)"; fi
 
 # exec-file: FIFO by default, memfd with --no-fifo, tmpfs file with --filename
 out=$("$SOPSFS" exec-file e.yaml 'cat {} >got1; test -p {} && echo {}; exit 4' 2>err); rc=$?
