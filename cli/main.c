@@ -1,5 +1,6 @@
 /* main.c - the sopsfs binary: subcommand dispatch and --help. */
 #include "cli.h"
+#include "exec_run.h"
 #include "../fs/fuse/sopsfs.h"
 
 #include <stdio.h>
@@ -44,6 +45,15 @@ static const char usage[] =
 "SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa and\n"
 "~/.config/sops/age/keys.txt; PGP keys through gpg-agent ($GNUPGHOME).\n"
 "Exit codes are sops' (1 no metadata, 51 MAC mismatch, 128 no data key, 25 bad value).\n"
+"\n"
+"  sopsfs exec-env [--pristine] [--user U] [--background] [--same-process] FILE CMD\n"
+"      Run CMD (/bin/sh -c) with FILE's top-level values in its environment.\n"
+"  sopsfs exec-file [--no-fifo] [--filename NAME] [--user U] FILE CMD\n"
+"      Run CMD with every {} replaced by the path of FILE's plaintext (a FIFO, or\n"
+"      with --no-fifo a memory-backed file), removed when CMD exits.\n"
+"  sopsfs exec [-o OPTIONS] SRC -- CMD [ARGS...]\n"
+"      Mount SRC privately, run CMD inside the mount, unmount when it exits.\n"
+"      All three exit with CMD's status.\n"
 "\n"
 "  sopsfs SRC MNT [-f] [-d] [-o OPTIONS]   (also: sopsfs mount SRC MNT ...)\n"
 "      Mount SRC at MNT with every SOPS file shown decrypted and editable; see\n"
@@ -100,6 +110,13 @@ int main(int argc, char **argv)
 			return cli_merge(argc - 1, argv + 1);
 		return cli_merge_driver(argc - 1, argv + 1);
 	}
+	/* exec-env, exec-file, exec (#13 item 5, 7) */
+	if (strcmp(cmd, "exec-env") == 0)
+		return cli_exec_env(argc - 1, argv + 1);
+	if (strcmp(cmd, "exec-file") == 0)
+		return cli_exec_file(argc - 1, argv + 1);
+	if (strcmp(cmd, "exec") == 0)
+		return cli_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "mount") == 0)
 		return sopsfs_mount_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "status") == 0)

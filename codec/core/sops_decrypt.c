@@ -7,6 +7,7 @@
 #include "../../crypto/hash.h"
 #include "../../common/secure_mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,8 +232,18 @@ static int finish_open(struct sops_file *f, const struct sops_opts *opts, struct
 	if (reps == NULL)
 		return err_set(err, EX_ERROR, "out of memory");
 	rc = decrypt_tree(f, opts, reps, err);
-	if (rc == 0)
-		rc = f->store->render(f->doc, reps, NULL, 0, &f->view, err);
+	if (rc == 0 && f->store->render(f->doc, reps, NULL, 0, &f->view, err) != 0) {
+		/* sops: EmitPlainFile failed (decrypt.go) */
+		rc = -1;
+		err_prefix(err, "Error dumping file: ");
+		if (f->store == &binary_store && err->code == EX_OUTPUT_STORE) {
+			size_t n = strlen(err->msg);
+
+			snprintf(err->msg + n, sizeof(err->msg) - n, "\n\nThis is likely not an "
+				 "encrypted binary file? If not, use --output-type to select the "
+				 "correct output type.");
+		}
+	}
 	sm_free(reps);
 	return rc;
 }

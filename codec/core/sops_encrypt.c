@@ -165,6 +165,25 @@ static int render_with_meta(struct sdoc *doc, struct rep *reps, const struct buf
 	return doc->store->render(doc, reps, (const char *)meta->data, meta->len, out, err);
 }
 
+/* 1 if the re-encrypted document (doc, reps) with f's own metadata text is
+ * f's file byte for byte: the same document apart from lastmodified and mac
+ * (a value written as `<a>` in JSON or `0x1F` in YAML that the view renders
+ * `\u003ca\u003e` or `31`). Then nothing needs to be written. */
+static int same_but_stamp(const struct sops_file *f, struct sdoc *doc, struct rep *reps,
+			  struct sops_err *err)
+{
+	struct buf meta = BUF_INIT, cand = BUF_INIT;
+	int same = 0;
+
+	if (f->store->meta_extract(f->doc, NULL, 0, &meta, err) == 0 &&
+	    render_with_meta(doc, reps, &meta, &cand, err) == 0)
+		same = cand.len == f->len && memcmp(cand.data, f->text, f->len) == 0;
+	err_clear(err);
+	buf_free(&meta);
+	buf_free(&cand);
+	return same;
+}
+
 int sops_file_reencrypt(const struct sops_file *f, const char *plain, size_t len,
 			struct buf *out, struct sops_file **newf, struct sops_err *err)
 {
@@ -190,8 +209,13 @@ int sops_file_reencrypt(const struct sops_file *f, const char *plain, size_t len
 		err_set(err, EX_ERROR, "out of memory");
 		goto done;
 	}
-	if (encrypt_tree(&c, mac_hex, err) != 0 ||
-	    seal_mac(f->key, mac_hex, NULL, &lastmod, &mac_enc, err) != 0)
+	if (encrypt_tree(&c, mac_hex, err) != 0)
+		goto done;
+	if (same_but_stamp(f, c.doc, c.reps, err)) {
+		rc = 0;              /* no value changed: *newf stays NULL */
+		goto done;
+	}
+	if (seal_mac(f->key, mac_hex, NULL, &lastmod, &mac_enc, err) != 0)
 		goto done;
 	if (f->meta.lastmodified_node == NULL || f->meta.mac_node == NULL) {
 		err_set(err, EX_ERROR, "sopsfs: the file's metadata has no lastmodified or mac "

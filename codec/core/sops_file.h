@@ -59,8 +59,10 @@ void sops_file_free(struct sops_file *f);
 /* Re-encrypt plain as the new content of f: same data key, key groups,
  * rules and `enc` blobs; IVs reused for unchanged (AAD, value) pairs; text
  * layout of plain kept; only lastmodified and mac change in the metadata.
- * If plain equals f's view, *newf is NULL and nothing is produced (the
- * caller writes nothing). Otherwise out receives the new encrypted text and
+ * If plain equals f's view, or re-encrypting it gives f's file byte for
+ * byte apart from lastmodified and mac (no value changed, only how one is
+ * written: JSON `<a>` vs `\u003ca\u003e`, YAML `0x1F` vs `31`), *newf is
+ * NULL and nothing is produced (the caller writes nothing). Otherwise out receives the new encrypted text and
  * *newf the opened new file (verified: it decrypts with a valid MAC). */
 int sops_file_reencrypt(const struct sops_file *f, const char *plain, size_t len,
 			struct buf *out, struct sops_file **newf, struct sops_err *err);

@@ -34,12 +34,15 @@ static int may_be_sops(const char *t, size_t n)
 	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL);
 }
 
-/* Try the store of the file name, then the others (content decides). */
+/* Try the store of the file name, then the others (content decides). A
+ * name without a known suffix means binary, but a JSON SOPS file without a
+ * `data` key (e.g. one named `hidden-json`) is not a binary one: then the
+ * other stores are tried too, JSON before YAML (JSON parses as YAML). */
 static int open_any(struct sopsfs *fs, const char *path, const char *text, size_t len,
 		    struct sops_file **sf, int *found, struct sops_err *err)
 {
 	const struct store_ops *first = store_for_path(path);
-	const struct store_ops *all[] = { first, &yaml_store, &json_store, &dotenv_store, &ini_store };
+	const struct store_ops *all[] = { first, &json_store, &yaml_store, &dotenv_store, &ini_store };
 	struct sops_opts o = { .ignore_mac = fs->o.ignore_mac, .get_key = sopsfs_get_key,
 			       .get_key_arg = fs, .found_meta = found };
 	int rc = -1;
@@ -53,7 +56,7 @@ static int open_any(struct sopsfs *fs, const char *path, const char *text, size_
 			rc = 0;
 			break;
 		}
-		if (*found)
+		if (*found && !(all[i] == &binary_store && err->code == EX_OUTPUT_STORE))
 			break;
 	}
 	opening = NULL;
