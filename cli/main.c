@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		printf("sopsfs %s (sops file format 3.13.2)\n", SOPSFS_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0)
+	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0 ||
+	    strcmp(cmd, "updatekeys") == 0 || strcmp(cmd, "rotate") == 0)
 		harden();
 	if (strcmp(cmd, "decrypt") == 0)
 		return cli_decrypt(argc - 1, argv + 1);
@@ -76,6 +77,10 @@ int main(int argc, char **argv)
 		return cli_encrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "replace") == 0)
 		return cli_replace(argc - 1, argv + 1);
+	if (strcmp(cmd, "updatekeys") == 0)
+		return cli_updatekeys(argc - 1, argv + 1);
+	if (strcmp(cmd, "rotate") == 0)
+		return cli_rotate(argc - 1, argv + 1);
 	if (strcmp(cmd, "mount") == 0)
 		return sopsfs_mount_main(argc - 1, argv + 1);
 	if (cmd[0] != '-' && argc >= 3)
