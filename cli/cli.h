@@ -11,6 +11,8 @@ int cli_encrypt(int argc, char **argv);
 int cli_replace(int argc, char **argv);
 int cli_updatekeys(int argc, char **argv);
 int cli_rotate(int argc, char **argv);
+int cli_set(int argc, char **argv);
+int cli_unset(int argc, char **argv);
 
 /* Read a whole file ("-" = stdin) into b. */
 int cli_read_file(const char *path, struct buf *b, struct sops_err *err);
