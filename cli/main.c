@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0 ||
 	    strcmp(cmd, "updatekeys") == 0 || strcmp(cmd, "rotate") == 0 ||
-	    strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0)
+	    strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 || strcmp(cmd, "check") == 0)
 		harden();
 	if (strcmp(cmd, "decrypt") == 0)
 		return cli_decrypt(argc - 1, argv + 1);
@@ -82,6 +82,10 @@ int main(int argc, char **argv)
 		return cli_updatekeys(argc - 1, argv + 1);
 	if (strcmp(cmd, "rotate") == 0)
 		return cli_rotate(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cli_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "filestatus") == 0)
+		return cli_filestatus(argc - 1, argv + 1);
 	if (strcmp(cmd, "set") == 0)
 		return cli_set(argc - 1, argv + 1);
 	if (strcmp(cmd, "unset") == 0)
