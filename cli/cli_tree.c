@@ -145,7 +145,8 @@ const struct store_ops *cli_store(const char *path, const char *type)
 int cli_load_meta(const char *path, const struct buf *text, struct sdoc **doc,
 		  struct sops_meta *meta, struct sops_err *err)
 {
-	*doc = sdoc_parse(store_for_path(path), (const char *)text->data, text->len,
+	*doc = sdoc_parse(store_for_content(path, (const char *)text->data, text->len),
+			  (const char *)text->data, text->len,
 			  PARSE_ENCRYPTED, err);
 	if (*doc == NULL)
 		return -1;

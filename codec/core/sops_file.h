@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "store.h"
+#include "store_sniff.h"
 #include "sops_meta.h"
 #include "datakey.h"
 
