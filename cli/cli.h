@@ -15,6 +15,9 @@ int cli_set(int argc, char **argv);
 int cli_unset(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_filestatus(int argc, char **argv);
+int cli_exec_env(int argc, char **argv);
+int cli_exec_file(int argc, char **argv);
+int cli_exec(int argc, char **argv);
 
 /* Read a whole file ("-" = stdin) into b. */
 int cli_read_file(const char *path, struct buf *b, struct sops_err *err);

@@ -70,10 +70,17 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0 ||
 	    strcmp(cmd, "updatekeys") == 0 || strcmp(cmd, "rotate") == 0 ||
-	    strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 || strcmp(cmd, "check") == 0)
+	    strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "exec-env") == 0 || strcmp(cmd, "exec-file") == 0)
 		harden();
 	if (strcmp(cmd, "decrypt") == 0)
 		return cli_decrypt(argc - 1, argv + 1);
+	if (strcmp(cmd, "encrypt") == 0 && argc == 3 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		fputs("usage: sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] "
+		      "[--filename-override NAME] FILE|-\n  (see sopsfs --help)\n", stdout);
+		return 0;
+	}
 	if (strcmp(cmd, "encrypt") == 0)
 		return cli_encrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "replace") == 0)
@@ -82,6 +89,12 @@ int main(int argc, char **argv)
 		return cli_updatekeys(argc - 1, argv + 1);
 	if (strcmp(cmd, "rotate") == 0)
 		return cli_rotate(argc - 1, argv + 1);
+	if (strcmp(cmd, "exec") == 0)
+		return cli_exec(argc - 1, argv + 1);
+	if (strcmp(cmd, "exec-env") == 0)
+		return cli_exec_env(argc - 1, argv + 1);
+	if (strcmp(cmd, "exec-file") == 0)
+		return cli_exec_file(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cli_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "filestatus") == 0)
