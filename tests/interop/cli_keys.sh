@@ -84,7 +84,7 @@ fi
 cp "$V/edit/rotate.before.yaml" rot.yaml
 if "$SOPSFS" rotate -i rot.yaml 2>err && cmp -s <("$SOPSFS" decrypt rot.yaml) <("$SOPSFS" decrypt "$V/edit/rotate.before.yaml") &&
    ! grep -q "$(grep -o 'data:[^,]*' "$V/edit/rotate.before.yaml" | sed -n 2p)" rot.yaml &&
-   [ "$(grep -o 'iv:[^,]*' rot.yaml | sort | head -3)" = "$(grep -o 'iv:[^,]*' "$V/edit/rotate.before.yaml" | sort | head -3)" ]; then
+   [ "$(grep -v '^    mac:' rot.yaml | grep -o 'iv:[^,]*' | sort)" = "$(grep -v '^    mac:' "$V/edit/rotate.before.yaml" | grep -o 'iv:[^,]*' | sort)" ]; then
 	ok "rotate -i: same values, new ciphertexts, IVs kept (as sops)"
 else
 	fail "rotate -i" "$(head -c 300 err)"
@@ -191,11 +191,12 @@ fi
 
 # --- corrupted inputs: clean error, exit code, file untouched.
 printf 'creation_rules:\n  - age: %s,%s\n' "$A1" "$A2" >.sops.yaml
-for c in tampered_mac no_metadata no_keys tampered_value sops_not_mapping; do
+for cw in tampered_mac:51 no_metadata:1 no_keys:1 tampered_value:25 sops_not_mapping:1; do
+	c=${cw%:*}; want=${cw#*:}
 	cp "$V/errors/$c.enc.yaml" c.yaml; cp c.yaml c.orig
 	for cmd in "updatekeys -y" "rotate -i"; do
 		"$SOPSFS" $cmd c.yaml >/dev/null 2>err; rc=$?
-		if [ $rc != 0 ] && [ $rc -lt 128 -o $rc = 128 ] && cmp -s c.yaml c.orig && ! grep -q 'AddressSanitizer\|runtime error' err && [ -s err ]; then
+		if [ $rc = "$want" ] && cmp -s c.yaml c.orig && ! grep -q 'AddressSanitizer\|runtime error' err && [ -s err ]; then
 			ok "$cmd on $c: exit $rc, file untouched"
 		else
 			fail "$cmd on $c" "rc=$rc $(head -c 200 err)"
@@ -204,7 +205,7 @@ for c in tampered_mac no_metadata no_keys tampered_value sops_not_mapping; do
 done
 printf 'not: [valid' >bad.yaml
 "$SOPSFS" rotate -i bad.yaml 2>err; rc=$?
-[ $rc != 0 ] && ! grep -q AddressSanitizer err && ok "rotate on invalid YAML: exit $rc" || fail "rotate on invalid YAML" "rc=$rc"
+[ $rc = 1 ] && grep -q 'mapping values\|could not find\|yaml' err && ! grep -q AddressSanitizer err && ok "rotate on invalid YAML: exit $rc" || fail "rotate on invalid YAML" "rc=$rc"
 "$SOPSFS" rotate -i --bogus x 2>/dev/null; rc=$?
 [ $rc = 7 ] && ok "rotate: unknown flag is an error (exit 7)" || fail "rotate unknown flag" "rc=$rc"
 "$SOPSFS" updatekeys --help >h.txt; rc=$?
