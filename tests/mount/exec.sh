@@ -45,3 +45,19 @@ out=$("$SOPSFS" exec-file repo/secrets/db.yaml 'test -p {} && cat {}')
 out=$("$SOPSFS" exec-file --no-fifo --filename db.yaml repo/secrets/db.yaml 'test -f {} && stat -c %a {} && basename {} && cat {}')
 [ "$out" = "$(printf '600\ndb.yaml\n'; cat db.plain)" ] && no_mounts && ok "exec-file --no-fifo --filename: a 0600 file, removed afterwards" || fail "exec-file --no-fifo" "$out"
 "$SOPSFS" exec-file --filename ../x repo/secrets/db.yaml true 2>/dev/null; [ $? != 0 ] && ok "exec-file refuses a non-local --filename" || fail "exec-file filename" "accepted"
+
+# corrupted inputs: sops' exit code, CMD never runs
+V=${SHARED:+$SHARED/interop/sops-vectors}
+if [ -n "$V" ]; then
+	for cw in tampered_mac:51 no_metadata:1 tampered_value:25; do
+		c=${cw%:*}; want=${cw#*:}; rm -f ran
+		for cmd in exec-env exec-file; do
+			SOPS_AGE_KEY_FILE=$V/keys/age.txt "$SOPSFS" $cmd "$V/errors/$c.enc.yaml" "touch $TMP/ran" 2>err; rc=$?
+			if [ $rc = "$want" ] && [ ! -e ran ] && no_mounts && ! grep -q AddressSanitizer err; then
+				ok "$cmd on $c: exit $rc, CMD not run"
+			else
+				fail "$cmd on $c" "rc=$rc"
+			fi
+		done
+	done
+fi

@@ -36,3 +36,23 @@ if "$CLI" decrypt src/hidden-json | grep -q '"a": "secret-2"' && ! grep -q 'secr
 else
 	fail "save of hidden-json" "$(head -c 300 src/hidden-json)"
 fi
+
+# No write when no value changed: saving `<a>` (the view shows \u003ca\u003e)
+# or YAML 0x1F (the view shows 31) through the mount leaves SRC untouched.
+printf '{\n\t"k": "<a>"\n}\n' >lt.json; printf 'n: 0x1F\ns: x\n' >hex.yaml
+"$CLI" encrypt --age "$R" lt.json >src/lt.json; "$CLI" encrypt --age "$R" hex.yaml >src/hex.yaml
+cp src/lt.json lt.orig; cp src/hex.yaml hex.orig
+touch -d 2001-01-01 src/lt.json src/hex.yaml
+MNT=$(new_mountpoint)
+mount_sopsfs src "$MNT" || { fail "no-op save" "mount failed"; exit 0; }
+if cmp -s "$MNT/lt.json" lt.json || cmp -s "$MNT/hex.yaml" hex.yaml; then
+	fail "no-op save through the mount" "the view equals the input: the test does not probe"
+fi
+cat lt.json >"$MNT/lt.json"; cat hex.yaml >"$MNT/hex.yaml"
+unmount_sopsfs "$MNT"
+if cmp -s src/lt.json lt.orig && cmp -s src/hex.yaml hex.orig &&
+   [ "$(stat -c %Y src/lt.json)" = "$(date -d 2001-01-01 +%s)" ] && [ "$(stat -c %Y src/hex.yaml)" = "$(date -d 2001-01-01 +%s)" ]; then
+	ok "saving equal values written differently through the mount writes nothing"
+else
+	fail "no-op save through the mount" "SRC rewritten"
+fi
