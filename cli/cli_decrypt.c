@@ -43,6 +43,7 @@ static int dec_parse(int argc, char **argv, struct dec_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->indent = -1;
+	a->opts.keep_values = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		const char **slot = NULL;
@@ -113,23 +114,20 @@ static int dec_output(const struct dec_args *a, const struct sops_file *f, struc
 {
 	const struct store_ops *to = a->out_type ? store_by_name(a->out_type) : f->store;
 	struct tree_path p;
-	struct sdoc *doc;
+	const struct sdoc *doc;
 	int rc;
 
 	if (!a->extract && (to == f->store && (a->indent < 0 || to != &json_store)))
 		return buf_add(out, f->view.data, f->view.len) ? err_set(err, EX_ERROR, "oom") : 0;
 	if (a->extract && tree_path_parse(a->extract, &p) != 0)
 		return err_set(err, 91, "error parsing --extract path: bad index %s", a->extract);
-	doc = sdoc_parse(f->store, (char *)f->view.data, f->view.len, PARSE_PLAIN, err);
-	if (doc == NULL)
-		rc = -1;
-	else if (a->extract)
+	doc = f->doc;          /* its leaves hold the decrypted values (keep_values) */
+	if (a->extract)
 		rc = convert_extract(doc, &p, to, a->indent, out, err);
 	else
 		rc = convert_doc(doc, to, a->indent, out, err);
 	if (a->extract)
 		tree_path_free(&p);
-	sdoc_free(doc);
 	return rc;
 }
 

@@ -47,6 +47,7 @@ static int xparse(int argc, char **argv, int is_file, struct xargs *a)
 	int i;
 
 	memset(a, 0, sizeof(*a));
+	a->opts.keep_values = 1;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *o = argv[i];
 
@@ -91,18 +92,15 @@ static int plaintext(const struct xargs *a, const struct store_ops *to, struct b
 {
 	struct buf text = BUF_INIT;
 	struct sops_file *f = NULL;
-	struct sdoc *doc = NULL;
 	int rc = -1;
 
 	if (cli_read_file(a->file, &text, err) == 0 &&
 	    sops_file_open(a->file, (char *)text.data, text.len, &a->opts, &f, err) == 0) {
 		if (to == NULL || to == f->store)
 			rc = buf_add(out, f->view.data, f->view.len) ? err_set(err, 1, "oom") : 0;
-		else if ((doc = sdoc_parse(f->store, (char *)f->view.data, f->view.len,
-					   PARSE_PLAIN, err)) != NULL)
-			rc = convert_doc(doc, to, -1, out, err);
+		else
+			rc = convert_doc(f->doc, to, -1, out, err);
 	}
-	sdoc_free(doc);
 	sops_file_free(f);
 	buf_free(&text);
 	return rc;

@@ -234,6 +234,9 @@ static int finish_open(struct sops_file *f, const struct sops_opts *opts, struct
 	rc = decrypt_tree(f, opts, reps, err);
 	if (rc == 0)
 		rc = f->store->render(f->doc, reps, NULL, 0, &f->view, err);
+	for (size_t i = 0; rc == 0 && opts->keep_values && i < f->doc->nleaves; i++)
+		if (reps[i].kind == REP_PLAIN)
+			f->doc->leaves[i]->val = reps[i].val;
 	sm_free(reps);
 	return rc;
 }
