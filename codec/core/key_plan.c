@@ -152,6 +152,7 @@ static int plan_alloc(const struct sops_meta *m, size_t ntarget, struct key_plan
 	if (p->groups == NULL)
 		return err_set(err, EX_ERROR, "out of memory");
 	p->old_threshold = m->shamir_threshold;
+	p->old_ngroups = m->ngroups;
 	return 0;
 }
 
@@ -352,7 +353,8 @@ int plan_wrap(const struct key_plan *p, const uint8_t key[32], int keep_old,
 	if (g == NULL)
 		return err_set(err, EX_ERROR, "out of memory");
 	if (p->ngroups == 1)
-		return wrap_group(&p->groups[0], key, 32, keep_old, &g[0], err) == 0
+		return wrap_group(&p->groups[0], key, 32, keep_old && p->old_ngroups == 1, &g[0],
+				  err) == 0
 			       ? (*out = g, 0) : (datakey_groups_free(g, 1), -1);
 	for (size_t i = 0; i < p->ngroups && rc == 0; i++)
 		if ((shares[i] = sm_alloc(33)) == NULL)

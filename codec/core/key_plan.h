@@ -36,6 +36,7 @@ struct key_plan {
 	struct plan_group *groups;         /* max(old, target) groups */
 	size_t ngroups;                    /* target groups (<= ndiff) */
 	size_t ndiff;
+	size_t old_ngroups;                /* the file's groups */
 	int old_threshold;
 	int new_threshold;
 };
@@ -64,7 +65,9 @@ int plan_changed(const struct key_plan *p);
  * threshold line first when it changes. */
 int plan_describe(const struct key_plan *p, struct buf *out);
 /* Wrap key for the target groups. keep_old: reuse the file's entries for
- * keys it already has (same data key, single group only); otherwise every
+ * keys it already has (same data key; only when the file and the target
+ * have one group each: a file's entry in several groups wraps a Shamir
+ * share, not the key); otherwise every
  * key is wrapped anew (Shamir shares when several groups). */
 int plan_wrap(const struct key_plan *p, const uint8_t key[32], int keep_old,
 	      struct new_group **out, struct sops_err *err);

@@ -80,6 +80,20 @@ else
 	fail "updatekeys to 3 key groups" "$(head -c 300 uks/err.txt)"
 fi
 
+# --- from 3 Shamir groups back to one group: the kept key's entry wrapped a
+# share, so it must be wrapped anew with the whole data key.
+mkdir ukd; cp "$V/groups/shamir_yaml.enc.yaml" ukd/f.yaml; cp "$V/groups/shamir_dotenv.enc.env" ukd/f.env
+printf 'creation_rules:\n  - age: %s\n' "$A1" >ukd/.sops.yaml
+(cd ukd && SOPS_AGE_KEY_FILE=../both.txt "$SOPSFS" updatekeys -y f.yaml f.env >/dev/null 2>err.txt)
+if SOPS_AGE_KEY_FILE=$V/keys/age.txt GNUPGHOME=$TMP/nogpg "$SOPSFS" decrypt ukd/f.yaml >ukd/y.dec 2>/dev/null &&
+   SOPS_AGE_KEY_FILE=$V/keys/age.txt GNUPGHOME=$TMP/nogpg "$SOPSFS" decrypt ukd/f.env >ukd/e.dec 2>/dev/null &&
+   cmp -s ukd/y.dec <(SOPS_AGE_KEY_FILE=both.txt "$SOPSFS" decrypt "$V/groups/shamir_yaml.enc.yaml") &&
+   ! grep -q key_groups ukd/f.yaml; then
+	ok "updatekeys from 3 Shamir groups to one group: the one key decrypts (YAML, dotenv)"
+else
+	fail "updatekeys 3 groups -> 1" "$(head -c 300 ukd/err.txt)"
+fi
+
 # --- rotate vector: new data key, same values, IVs kept.
 cp "$V/edit/rotate.before.yaml" rot.yaml
 if "$SOPSFS" rotate -i rot.yaml 2>err && cmp -s <("$SOPSFS" decrypt rot.yaml) <("$SOPSFS" decrypt "$V/edit/rotate.before.yaml") &&
