@@ -16,6 +16,12 @@ int cli_merge_driver(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_lock(int argc, char **argv);
 int cli_ctl_request(const char *mnt, const char *cmd);
+int cli_updatekeys(int argc, char **argv);
+int cli_rotate(int argc, char **argv);
+int cli_set(int argc, char **argv);
+int cli_unset(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_filestatus(int argc, char **argv);
 
 /* Read a whole file ("-" = stdin) into b. */
 int cli_read_file(const char *path, struct buf *b, struct sops_err *err);

@@ -40,6 +40,17 @@ static const char usage[] =
 "  sopsfs merge-driver %O %A %B %P\n"
 "      The same as a git merge driver (see README, \"Merging SOPS files\").\n"
 "\n"
+"  sopsfs updatekeys [-y] [-r] PATH...     key groups from .sops.yaml (same data key)\n"
+"  sopsfs rotate [-r] [-i] [--add-TYPE R] [--rm-TYPE R] PATH...   new data key\n"
+"  sopsfs set [--value-file|--value-stdin] [--idempotent] FILE INDEX VALUE\n"
+"  sopsfs unset [--idempotent] FILE INDEX\n"
+"  sopsfs check [-r] [--staged] [--no-decrypt] [PATH...]   CI / pre-commit guard\n"
+"  sopsfs filestatus FILE\n"
+"  sopsfs exec-env FILE CMD | exec-file [--no-fifo] [--filename N] FILE CMD\n"
+"  sopsfs exec [-o OPTS] SRC -- CMD ARGS...   mount SRC for one command\n"
+"      Each has --help. decrypt also takes --input-type, --output-type json|dotenv,\n"
+"      --indent N, --extract INDEX, -i/--in-place, --output FILE and - (stdin).\n"
+"\n"
 "The file format (YAML, JSON, dotenv, INI, binary) is chosen from the file name\n"
 "like sops does. Keys: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,\n"
 "SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa and\n"
@@ -96,10 +107,19 @@ int main(int argc, char **argv)
 		printf("sopsfs %s (commit %s; sops file format 3.13.2)\n", SOPSFS_VERSION, SOPSFS_COMMIT);
 		return 0;
 	}
-	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0)
+	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0 ||
+	    strcmp(cmd, "updatekeys") == 0 || strcmp(cmd, "rotate") == 0 ||
+	    strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "exec-env") == 0 || strcmp(cmd, "exec-file") == 0)
 		harden();
 	if (strcmp(cmd, "decrypt") == 0)
 		return cli_decrypt(argc - 1, argv + 1);
+	if (strcmp(cmd, "encrypt") == 0 && argc == 3 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		fputs("usage: sopsfs encrypt [--age R,...] [--pgp FP,...] [RULES] "
+		      "[--filename-override NAME] FILE|-\n  (see sopsfs --help)\n", stdout);
+		return 0;
+	}
 	if (strcmp(cmd, "encrypt") == 0)
 		return cli_encrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "replace") == 0)
@@ -110,6 +130,10 @@ int main(int argc, char **argv)
 			return cli_merge(argc - 1, argv + 1);
 		return cli_merge_driver(argc - 1, argv + 1);
 	}
+	if (strcmp(cmd, "updatekeys") == 0)
+		return cli_updatekeys(argc - 1, argv + 1);
+	if (strcmp(cmd, "rotate") == 0)
+		return cli_rotate(argc - 1, argv + 1);
 	/* exec-env, exec-file, exec (#13 item 5, 7) */
 	if (strcmp(cmd, "exec-env") == 0)
 		return cli_exec_env(argc - 1, argv + 1);
@@ -117,6 +141,14 @@ int main(int argc, char **argv)
 		return cli_exec_file(argc - 1, argv + 1);
 	if (strcmp(cmd, "exec") == 0)
 		return cli_exec(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cli_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "filestatus") == 0)
+		return cli_filestatus(argc - 1, argv + 1);
+	if (strcmp(cmd, "set") == 0)
+		return cli_set(argc - 1, argv + 1);
+	if (strcmp(cmd, "unset") == 0)
+		return cli_unset(argc - 1, argv + 1);
 	if (strcmp(cmd, "mount") == 0)
 		return sopsfs_mount_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "status") == 0)

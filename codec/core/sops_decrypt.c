@@ -1,6 +1,7 @@
 /* sops_decrypt.c - open a sops file: parse, unwrap the data key, decrypt
  * every value, verify the MAC and render the plaintext view. */
 #include "sops_file.h"
+#include "store_sniff.h"
 #include "walk.h"
 #include "value_codec.h"
 #include "iv_stash.h"
@@ -244,6 +245,9 @@ static int finish_open(struct sops_file *f, const struct sops_opts *opts, struct
 				 "correct output type.");
 		}
 	}
+	for (size_t i = 0; rc == 0 && opts->keep_values && i < f->doc->nleaves; i++)
+		if (reps[i].kind == REP_PLAIN)
+			f->doc->leaves[i]->val = reps[i].val;
 	sm_free(reps);
 	return rc;
 }
@@ -282,14 +286,16 @@ int sops_file_open_as(const struct store_ops *store, const char *text, size_t le
 int sops_file_open(const char *path, const char *text, size_t len,
 		   const struct sops_opts *opts, struct sops_file **out, struct sops_err *err)
 {
-	return sops_file_open_as(store_for_path(path), text, len, NULL, opts, out, err);
+	return sops_file_open_as(store_for_content(path, text, len), text, len, NULL, opts, out,
+				 err);
 }
 
 int sops_file_open_with_key(const char *path, const char *text, size_t len,
 			    const uint8_t key[SOPS_DATA_KEY_LEN], const struct sops_opts *opts,
 			    struct sops_file **out, struct sops_err *err)
 {
-	return sops_file_open_as(store_for_path(path), text, len, key, opts, out, err);
+	return sops_file_open_as(store_for_content(path, text, len), text, len, key, opts, out,
+				 err);
 }
 
 void sops_file_free(struct sops_file *f)

@@ -1,6 +1,7 @@
 /* sops_encrypt.c - re-encrypt a new plaintext with a file's own identity,
  * and encrypt new files. */
 #include "sops_file.h"
+#include "rekey.h"
 #include "walk.h"
 #include "value_codec.h"
 #include "iv_stash.h"
@@ -165,42 +166,59 @@ static int render_with_meta(struct sdoc *doc, struct rep *reps, const struct buf
 	return doc->store->render(doc, reps, (const char *)meta->data, meta->len, out, err);
 }
 
-/* 1 if the re-encrypted document (doc, reps) with f's own metadata text is
- * f's file byte for byte: the same document apart from lastmodified and mac
- * (a value written as `<a>` in JSON or `0x1F` in YAML that the view renders
- * `\u003ca\u003e` or `31`). Then nothing needs to be written. */
-static int same_but_stamp(const struct sops_file *f, struct sdoc *doc, struct rep *reps,
-			  struct sops_err *err)
+/* f's metadata text for the new content: only lastmodified and mac
+ * patched, or (rotate) new key groups. */
+static int new_file_meta(const struct sops_file *f, struct sdoc *doc, const struct rekey *rk,
+			 const struct buf *lastmod, const struct buf *mac_enc, struct buf *meta,
+			 struct sops_err *err)
 {
-	struct buf meta = BUF_INIT, cand = BUF_INIT;
-	int same = 0;
+	struct meta_patch patches[2];
 
-	if (f->store->meta_extract(f->doc, NULL, 0, &meta, err) == 0 &&
-	    render_with_meta(doc, reps, &meta, &cand, err) == 0)
-		same = cand.len == f->len && memcmp(cand.data, f->text, f->len) == 0;
-	err_clear(err);
+	if (rk != NULL)
+		return rekey_meta_text(f, doc, rk, (char *)lastmod->data, (char *)mac_enc->data,
+				       meta, err);
+	if (f->meta.lastmodified_node == NULL || f->meta.mac_node == NULL)
+		return err_set(err, EX_ERROR, "sopsfs: the file's metadata has no lastmodified or "
+			       "mac field to update");
+	patches[0] = (struct meta_patch){ f->meta.lastmodified_node, (char *)lastmod->data, lastmod->len };
+	patches[1] = (struct meta_patch){ f->meta.mac_node, (char *)mac_enc->data, mac_enc->len };
+	return f->store->meta_extract(f->doc, patches, 2, meta, err);
+}
+
+/* Item 9: the new text equals f's apart from lastmodified and mac (same
+ * values, same ciphertexts): nothing to write. */
+static int same_but_meta(const struct sops_file *f, struct sdoc *doc, const struct rep *reps)
+{
+	struct buf meta = BUF_INIT, text = BUF_INIT;
+	struct sops_err e;
+	int same;
+
+	same = f->store->meta_extract(f->doc, NULL, 0, &meta, &e) == 0 &&
+	       doc->store->render(doc, reps, (const char *)meta.data, meta.len, &text, &e) == 0 &&
+	       text.len == f->len && memcmp(text.data, f->text, f->len) == 0;
 	buf_free(&meta);
-	buf_free(&cand);
+	buf_free(&text);
 	return same;
 }
 
-int sops_file_reencrypt(const struct sops_file *f, const char *plain, size_t len,
-			struct buf *out, struct sops_file **newf, struct sops_err *err)
+static int reencrypt(const struct sops_file *f, const char *plain, size_t len,
+		     const struct rekey *rk, struct buf *out, struct sops_file **newf,
+		     struct sops_err *err)
 {
 	struct enc_ctx c;
 	struct buf lastmod = BUF_INIT, mac_enc = BUF_INIT, meta = BUF_INIT;
-	struct meta_patch patches[2];
+	const uint8_t *key = rk != NULL ? rk->key : f->key;
 	char mac_hex[129];
 	int rc = -1;
 
 	*newf = NULL;
-	if (len == f->view.len && memcmp(plain, f->view.data, len) == 0)
+	if (rk == NULL && len == f->view.len && memcmp(plain, f->view.data, len) == 0)
 		return 0;
 	memset(&c, 0, sizeof(c));
 	c.doc = parse_plain(f->store, plain, len, err);
 	if (c.doc == NULL)
 		return -1;
-	c.key = f->key;
+	c.key = key;
 	c.rules = &f->meta.rules;
 	c.stash = f->stash;
 	iv_stash_rewind(f->stash);
@@ -211,24 +229,16 @@ int sops_file_reencrypt(const struct sops_file *f, const char *plain, size_t len
 	}
 	if (encrypt_tree(&c, mac_hex, err) != 0)
 		goto done;
-	if (same_but_stamp(f, c.doc, c.reps, err)) {
-		rc = 0;              /* no value changed: *newf stays NULL */
+	if (rk == NULL && same_but_meta(f, c.doc, c.reps)) {
+		rc = 0;
 		goto done;
 	}
-	if (seal_mac(f->key, mac_hex, NULL, &lastmod, &mac_enc, err) != 0)
-		goto done;
-	if (f->meta.lastmodified_node == NULL || f->meta.mac_node == NULL) {
-		err_set(err, EX_ERROR, "sopsfs: the file's metadata has no lastmodified or mac "
-			"field to update");
-		goto done;
-	}
-	patches[0] = (struct meta_patch){ f->meta.lastmodified_node, (char *)lastmod.data, lastmod.len };
-	patches[1] = (struct meta_patch){ f->meta.mac_node, (char *)mac_enc.data, mac_enc.len };
-	if (f->store->meta_extract(f->doc, patches, 2, &meta, err) != 0 ||
+	if (seal_mac(key, mac_hex, NULL, &lastmod, &mac_enc, err) != 0 ||
+	    new_file_meta(f, c.doc, rk, &lastmod, &mac_enc, &meta, err) != 0 ||
 	    render_with_meta(c.doc, c.reps, &meta, out, err) != 0)
 		goto done;
 	/* Self-check: the new file must decrypt with a valid MAC. */
-	rc = sops_file_open_as(f->store, (char *)out->data, out->len, f->key, NULL, newf, err);
+	rc = sops_file_open_as(f->store, (char *)out->data, out->len, key, NULL, newf, err);
 	if (rc != 0)
 		err_prefix(err, "sopsfs: internal check failed, nothing was written: ");
 done:
@@ -239,6 +249,22 @@ done:
 	buf_free(&lastmod);
 	buf_free(&mac_enc);
 	buf_free(&meta);
+	return rc;
+}
+
+int sops_file_reencrypt(const struct sops_file *f, const char *plain, size_t len,
+			struct buf *out, struct sops_file **newf, struct sops_err *err)
+{
+	return reencrypt(f, plain, len, NULL, out, newf, err);
+}
+
+int sops_file_rotate(const struct sops_file *f, const struct rekey *rk, struct buf *out,
+		     struct sops_err *err)
+{
+	struct sops_file *nf = NULL;
+	int rc = reencrypt(f, (const char *)f->view.data, f->view.len, rk, out, &nf, err);
+
+	sops_file_free(nf);
 	return rc;
 }
 

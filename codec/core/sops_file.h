@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "store.h"
+#include "store_sniff.h"
 #include "sops_meta.h"
 #include "datakey.h"
 
@@ -25,6 +26,9 @@ struct sops_opts {
 	/* If not NULL, set to 1 when the text has sops metadata (even if it
 	 * then fails to decrypt), 0 when it has none (not a sops file). */
 	int *found_meta;
+	/* If set, every decrypted leaf of f->doc gets its decrypted typed
+	 * value (for writing the document in another store's syntax). */
+	int keep_values;
 };
 
 struct iv_stash;

@@ -41,7 +41,7 @@ static int may_be_sops(const char *t, size_t n)
 static int open_any(struct sopsfs *fs, const char *path, const char *text, size_t len,
 		    struct sops_file **sf, int *found, struct sops_err *err)
 {
-	const struct store_ops *first = store_for_path(path);
+	const struct store_ops *first = store_for_content(path, text, len);
 	const struct store_ops *all[] = { first, &json_store, &yaml_store, &dotenv_store, &ini_store };
 	struct sops_opts o = { .ignore_mac = fs->o.ignore_mac, .get_key = sopsfs_get_key,
 			       .get_key_arg = fs, .found_meta = found };

@@ -119,7 +119,7 @@ static int conflict(struct sopsfs *fs, struct ent *e, struct sops_err *err)
  * decrypts with our keys. 1 = it is one (opened into *sf), 0 = not. */
 static int draft_is_sops(struct sopsfs *fs, struct ent *e, struct sops_file **sf)
 {
-	const struct store_ops *st = store_for_path(e->path);
+	const struct store_ops *st = store_for_content(e->path, (char *)e->content.data, e->content.len);
 	struct sops_opts o = { .ignore_mac = 0, .get_key = sopsfs_get_key, .get_key_arg = fs };
 	struct sops_err err;
 	int found = 0;
