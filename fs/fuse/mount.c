@@ -5,6 +5,8 @@
 #include "ops.h"
 #include "../entries/names.h"
 #include "../prefetch/kms_opts.h"
+#include "../cache/kinval.h"          /* speed */
+#include "../cache/watch.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -47,6 +49,7 @@ struct cli_opts {
 	int allow_other;
 	unsigned kms_parallel;          /* kms1: key services */
 	char *kms_timeout, *prefetch;
+	char *cache_timeout;            /* speed: kernel cache */
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -63,6 +66,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("kms_parallel=%u", kms_parallel),
 	OPT("kms_timeout=%s", kms_timeout),
 	OPT("prefetch=%s", prefetch),
+	OPT("cache_timeout=%s", cache_timeout),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_END
 };
@@ -107,6 +111,8 @@ static const char mount_usage[] =
 "  -o kms_timeout=10    seconds per key-service request (then EIO)\n"
 "  -o prefetch=on       unwrap a directory's data keys when it is listed or\n"
 "                       its first SOPS file is read (off: only on demand)\n"
+"  -o cache_timeout=3600 seconds the kernel caches entries, attributes and\n"
+"                       pages (changes in SRC are pushed to it at once)\n"
 "  -o allow_other       let other users in (implies default_permissions);\n"
 "                       without it only the mounting user can access MNT\n"
 "\n"
@@ -164,6 +170,9 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	fs->o.debug = cmd->debug;
 	fs->o.allow_other = o.allow_other;
 	fs->o.scratch = o.scratch;
+	fs->o.cache_timeout = o.cache_timeout ? strtod(o.cache_timeout, NULL)
+					      : KINVAL_DEFAULT_TIMEOUT;
+	free(o.cache_timeout);
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, src_arg);
@@ -291,6 +300,7 @@ static int start(struct sopsfs *fs)
 	signal(SIGUSR1, on_usr1);
 	if (kms_start(fs) != 0)
 		return -1;
+	watch_start(fs);                 /* speed: invalidation on SRC changes */
 	return pthread_create(&fs->housekeeper, NULL, housekeeping, fs) == 0 ? 0 : -1;
 }
 
@@ -336,6 +346,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	atomic_store(&fs.stopping, 1);
 	pthread_join(fs.housekeeper, NULL);
 	kms_stop(&fs);
+	watch_stop();                    /* speed */
 	fuse_unmount(fs.fuse);
 	WRLOCK(&fs);
 	ent_flush_pending(&fs, 0);     /* new files are never lost at unmount */

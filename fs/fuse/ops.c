@@ -1,6 +1,7 @@
 /* ops.c - the operation table and the filesystem lifecycle callbacks. */
 #include "ops.h"
 #include "../backing/backing.h"
+#include "../cache/kinval.h"        /* speed: kernel cache */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +14,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->use_ino = 1;
 	cfg->hard_remove = 1;        /* no .fuse_hidden files in SRC */
 	cfg->nullpath_ok = 0;
-	cfg->entry_timeout = 1.0;
-	cfg->attr_timeout = 1.0;
-	cfg->negative_timeout = 1.0;
+	kinval_config(cfg, sopsfs_g->o.cache_timeout);   /* speed: long, invalidated */
 	return sopsfs_g;
 }
 
