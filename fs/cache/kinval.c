@@ -36,6 +36,11 @@ void kinval_degrade(const char *why)
 	}
 }
 
+int kinval_active(void)
+{
+	return !atomic_load(&degraded) && kcfg != NULL && kcfg->attr_timeout > KINVAL_SHORT_TIMEOUT;
+}
+
 void kinval_path(struct sopsfs *fs, const char *path)
 {
 	if (fs->fuse != NULL)

@@ -34,6 +34,9 @@ void kinval_config(struct fuse_config *cfg, double timeout);
  * completely, or the kernel lacks the epoch notification); logs once. */
 void kinval_degrade(const char *why);
 
+/* Are changes pushed to the kernel (long timeouts in force)? */
+int kinval_active(void);
+
 /* Drop the kernel's attributes and pages of a mount path (no-op when the
  * kernel does not know the path). Never call with the namespace lock held
  * or from inside a FUSE request. */

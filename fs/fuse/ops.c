@@ -18,6 +18,16 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return sopsfs_g;
 }
 
+/* speed: the kernel keeps directory listings (invalidated with the
+ * directory by fs/cache when SRC changes; its own changes it knows). */
+static int op_opendir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	fi->cache_readdir = kinval_active();
+	fi->keep_cache = kinval_active();
+	return 0;
+}
+
 static int op_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
 {
 	int fd = backing_open_path(&sopsfs_g->b, path, O_RDONLY | O_DIRECTORY, 0), rc;
@@ -35,6 +45,7 @@ void ops_fill(struct fuse_operations *ops)
 	memset(ops, 0, sizeof(*ops));
 	ops->init = op_init;
 	ops->fsyncdir = op_fsyncdir;
+	ops->opendir = op_opendir;       /* speed */
 	ops_attr_fill(ops);
 	ops_file_fill(ops);
 	ops_ns_fill(ops);
