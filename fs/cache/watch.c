@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WMASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | \
@@ -157,6 +158,17 @@ static void flush_inval(void)
 	W.ninval = 0;
 }
 
+static int is_hard_link(const char *dir, const char *name)
+{
+	char *p = join(dir, name);
+	struct stat st;
+	int r = p != NULL && backing_stat(&W.fs->b, p, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		st.st_nlink > 1;
+
+	free(p);
+	return r;
+}
+
 /* One event. *epoch: every entry must be looked up again; *rewalk: the
  * paths of watched directories changed. */
 static void handle(const struct inotify_event *ev, int *epoch, int *rewalk)
@@ -184,12 +196,17 @@ static void handle(const struct inotify_event *ev, int *epoch, int *rewalk)
 	queue_inval(dir, ev->name);
 	if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO))
 		queue_inval(dir, NULL);        /* its mtime, nlink, size */
+	/* A name gone: its cached dentry (and, for a hard link, the link count
+	 * cached under the other names) must go. Below the root the kernel can
+	 * only be told so for every entry at once. */
 	if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		if (strcmp(dir, "/") == 0)
 			kinval_entry(W.fs, dir, ev->name);
-		else
-			*epoch = 1;
+		*epoch = 1;
 	}
+	if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && !(ev->mask & IN_ISDIR) && !*epoch &&
+	    is_hard_link(dir, ev->name))
+		*epoch = 1;       /* the other names' link count */
 	if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO))) {
 		*rewalk = 1;
 		*epoch = 1;       /* entries below it were cached under its old name */

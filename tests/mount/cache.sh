@@ -107,6 +107,17 @@ for i in 1 2 3 4 5; do
 done
 [ -z "$bad" ] && ok "a write, a re-encryption and a chmod in SRC show at once (size, mode, bytes)" \
 	|| fail "write in SRC" "$bad"
+bad=""
+for i in 1 2 3; do
+	warm; stat "$MNT/d/y.txt" >/dev/null 2>&1; ln "$SRC/p.txt" "$SRC/d/hl.txt"
+	[ "$(stat -c %h "$MNT/p.txt")" = 2 ] || bad+="nlink after ln $(stat -c %h "$MNT/p.txt");"
+	r=$(same "hard link #$i" d/hl.txt) || bad+="$r "
+	rm "$SRC/d/hl.txt"
+	[ "$(stat -c %h "$MNT/p.txt")" = 1 ] || bad+="nlink after rm $(stat -c %h "$MNT/p.txt");"
+	[ -e "$MNT/d/hl.txt" ] && bad+="removed link still there;"
+done
+[ -z "$bad" ] && ok "a hard link made and removed in SRC: link counts and names at once" \
+	|| fail "hard link in SRC" "$bad"
 
 # ---- save through the mount --------------------------------------------------
 bad=""
