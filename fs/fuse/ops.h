@@ -27,6 +27,10 @@ struct handle {
 	int fd;                  /* passthrough fd, or -1 */
 	struct ent *e;           /* SOPS view/draft or memory-only file */
 	int writable;
+	int killpriv;            /* a pending file with set-ID bits opened for
+				    writing by a user other than root: its
+				    first write clears them, as on a local
+				    filesystem */
 };
 
 #define FH(fi) ((struct handle *)(uintptr_t)(fi)->fh)
@@ -61,6 +65,15 @@ int pending_to_virt(struct sopsfs *fs, const char *from, struct res *rf);
 void settle_pending(struct sopsfs *fs, const char *path);
 void follow_rename(struct sopsfs *fs, const char *from, const char *to);
 int pending_leaves_src(struct sopsfs *fs, const char *to, struct res *rt);
+/* The set-ID bits a write by an unprivileged user clears. */
+mode_t setid_bits(const struct stat *st);
+/* The first write through a killpriv handle clears them in SRC. */
+void pending_kill_priv(struct sopsfs *fs, struct handle *h);
+/* A pending file growing past max_file settles and h goes on with its
+ * file in SRC: 1 when moved, 0 when not, -errno. No lock held. */
+int pending_spill(struct sopsfs *fs, struct handle *h, size_t size);
+/* truncate(2) of a pending file past max_file (it settles first). */
+int pending_truncate(struct sopsfs *fs, const char *path, struct ent *e, off_t size);
 
 /* Open a file whose content lives in its entry (memory-only or pending). */
 int open_mem(struct ent *e, struct fuse_file_info *fi);

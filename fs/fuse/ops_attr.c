@@ -266,8 +266,11 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	return fstatvfs(sopsfs_g->b.rootfd, sv) == 0 ? 0 : -errno;
 }
 
-/* Run fn on the backing file through /proc/self/fd (works for O_PATH fds). */
-static int with_backing(const char *path, int (*fn)(const char *proc, void *arg), void *arg)
+/* Run fn on the backing file through /proc/self/fd (works for O_PATH fds);
+ * fn also gets the O_PATH fd itself. */
+typedef int (*backing_fn)(int fd, const char *proc, void *arg);
+
+static int with_backing(const char *path, backing_fn fn, void *arg)
 {
 	struct sopsfs *fs = sopsfs_g;
 	int fd = backing_open_path(&fs->b, path, O_PATH, 0), rc;
@@ -276,13 +279,14 @@ static int with_backing(const char *path, int (*fn)(const char *proc, void *arg)
 	if (fd < 0)
 		return fd;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	rc = fn(proc, arg);
+	rc = fn(fd, proc, arg);
 	close(fd);
 	return rc;
 }
 
-static int do_chmod(const char *proc, void *arg)
+static int do_chmod(int fd, const char *proc, void *arg)
 {
+	(void)fd;
 	return chmod(proc, *(mode_t *)arg) == 0 ? 0 : -errno;
 }
 
@@ -291,15 +295,17 @@ struct own {
 	gid_t gid;
 };
 
-static int do_chown(const char *proc, void *arg)
+static int do_chown(int fd, const char *proc, void *arg)
 {
 	struct own *o = arg;
 
-	return chown(proc, o->uid, o->gid) == 0 ? 0 : -errno;
+	(void)proc;   /* the fd itself: a symlink is not followed */
+	return fchownat(fd, "", o->uid, o->gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 
-static int do_utimens(const char *proc, void *arg)
+static int do_utimens(int fd, const char *proc, void *arg)
 {
+	(void)fd;
 	return utimensat(AT_FDCWD, proc, arg, 0) == 0 ? 0 : -errno;
 }
 
@@ -318,7 +324,7 @@ static void pending_times(struct sopsfs *fs, const char *path, struct ent *e)
 }
 
 /* For memory-only entries, apply to the entry; else to the backing file. */
-static int attr_op(const char *path, int (*fn)(const char *proc, void *arg), void *arg,
+static int attr_op(const char *path, backing_fn fn, void *arg,
 		   void (*virt)(struct ent *e, void *arg))
 {
 	struct sopsfs *fs = sopsfs_g;
@@ -338,7 +344,7 @@ static int attr_op(const char *path, int (*fn)(const char *proc, void *arg), voi
 		virt(r.e, arg);
 		clock_gettime(CLOCK_REALTIME, &r.e->ctime);
 		pthread_mutex_unlock(&r.e->mu);
-	} else if (rc == 0 && S_ISLNK(r.st.st_mode) && fn != do_utimens) {
+	} else if (rc == 0 && S_ISLNK(r.st.st_mode) && fn == do_chmod) {
 		rc = -EOPNOTSUPP;
 	} else if (rc == 0) {
 		rc = with_backing(path, fn, arg);
@@ -473,38 +479,42 @@ struct xa {
 	int flags;
 };
 
-static int do_getxattr(const char *proc, void *arg)
+static int do_getxattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 	ssize_t n = getxattr(proc, x->name, x->buf, x->size);
 
+	(void)fd;
 	return n < 0 ? -errno : (int)n;
 }
 
-static int do_listxattr(const char *proc, void *arg)
+static int do_listxattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 	ssize_t n = listxattr(proc, x->buf, x->size);
 
+	(void)fd;
 	return n < 0 ? -errno : (int)n;
 }
 
-static int do_setxattr(const char *proc, void *arg)
+static int do_setxattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 
+	(void)fd;
 	return setxattr(proc, x->name, x->val, x->size, x->flags) == 0 ? 0 : -errno;
 }
 
-static int do_removexattr(const char *proc, void *arg)
+static int do_removexattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 
+	(void)fd;
 	return removexattr(proc, x->name) == 0 ? 0 : -errno;
 }
 
 /* xattr ops on backing files only (memory-only entries have none). */
-static int xattr_backing(const char *path, int (*fn)(const char *, void *), struct xa *x)
+static int xattr_backing(const char *path, backing_fn fn, struct xa *x)
 {
 	struct sopsfs *fs = sopsfs_g;
 	struct res r;

@@ -164,8 +164,17 @@ int open_mem(struct ent *e, struct fuse_file_info *fi)
 	}
 	h = new_handle(-1, ent_ref(e), is_write(fi->flags));
 	pthread_mutex_unlock(&e->mu);
-	if (h == NULL)
+	if (h == NULL) {
+		ent_put(sopsfs_g, e);
 		return -ENOMEM;
+	}
+	if (h->writable && e->pending && !e->virt) {
+		struct fuse_context *c = fuse_get_context();
+		struct stat st;
+
+		h->killpriv = c != NULL && c->uid != 0 &&
+			      backing_stat(&sopsfs_g->b, e->path, &st) == 0 && setid_bits(&st) != 0;
+	}
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 1;
 	return 0;
@@ -357,13 +366,21 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	struct handle *h = FH(fi);
 	struct ent *e = h->e;
 	size_t end;
+	int rc;
 
 	(void)path;
+	if (e != NULL && (rc = pending_spill(sopsfs_g, h, (size_t)off + size)) != 0) {
+		if (rc < 0)
+			return rc;
+		e = NULL;
+	}
 	if (e == NULL) {
 		ssize_t n = pwrite(h->fd, buf, size, off);
 
 		return n < 0 ? -errno : (int)n;
 	}
+	if (h->killpriv)
+		pending_kill_priv(sopsfs_g, h);
 	pthread_mutex_lock(&e->mu);
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
@@ -406,6 +423,9 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi != NULL && FH(fi) != NULL) {
+		rc = pending_spill(fs, FH(fi), (size_t)size);
+		if (rc < 0)
+			return rc;
 		if (FH(fi)->e != NULL)
 			return truncate_ent(fs, FH(fi)->e, size);
 		return ftruncate(FH(fi)->fd, size) == 0 ? 0 : -errno;
@@ -416,6 +436,9 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	rc = resolve(fs, path, &r);
 	if (rc == 0 && r.kind == R_NONE)
 		rc = -ENOENT;
+	else if (rc == 0 && r.kind != R_VIRT && r.e != NULL && r.e->pending &&
+		 (size_t)size > fs->o.max_file)
+		rc = pending_truncate(fs, path, r.e, size);
 	else if (rc == 0 && (r.kind == R_VIRT || (r.e != NULL && r.e->pending)))
 		rc = truncate_ent(fs, r.e, size);
 	else if (rc == 0) {

@@ -11,7 +11,9 @@
 #include "../entries/names.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A pending new file left the namespace (unlinked, or replaced by a
  * rename): open handles keep its content, nothing is written. */
@@ -101,4 +103,89 @@ int pending_leaves_src(struct sopsfs *fs, const char *to, struct res *rt)
 	id = ident_for_path(fs, to, rt);
 	ident_unref(id);
 	return id != NULL;
+}
+
+/* The set-ID bits a write by an unprivileged user clears. */
+mode_t setid_bits(const struct stat *st)
+{
+	return (st->st_mode & S_ISUID) | ((st->st_mode & S_IXGRP) ? (st->st_mode & S_ISGID) : 0);
+}
+
+/* The first write through a killpriv handle. */
+void pending_kill_priv(struct sopsfs *fs, struct handle *h)
+{
+	const char *name;
+	struct stat st;
+	int dfd;
+
+	h->killpriv = 0;
+	dfd = backing_parent(&fs->b, h->e->path, &name);
+	if (dfd < 0)
+		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    setid_bits(&st) != 0)
+		fchmodat(dfd, name, st.st_mode & 07777 & ~setid_bits(&st), 0);
+	close(dfd);
+}
+
+
+/* A pending new file growing past max_file is no secret's plaintext (SOPS
+ * files that large are not read): it settles now and the handle goes on
+ * with its file in SRC. 1 when moved, 0 when not, -errno. */
+int pending_spill(struct sopsfs *fs, struct handle *h, size_t size)
+{
+	struct ent *e = h->e;
+	int fd = 0;
+
+	if (e == NULL || !e->pending || e->virt || e->unlinked || size <= fs->o.max_file)
+		return 0;
+	WRLOCK(fs);
+	pthread_mutex_lock(&e->mu);
+	if (e->pending && !e->unlinked) {
+		fd = commit_settle(fs, e);
+		if (fd == 0)
+			fd = backing_open_file(&fs->b, e->path, O_RDWR);
+		if (fd >= 0) {
+			if (h->writable)
+				e->writers--;
+			if (e->writers == 0) {
+				e->pending = 0;
+				e->dirty = 0;
+				e->kind = VF_UNKNOWN;
+				buf_free(&e->content);
+			}
+			h->fd = fd;
+			h->e = NULL;
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	UNLOCK(fs);
+	if (h->e != NULL)
+		return fd < 0 ? fd : 0;
+	ent_put(fs, e);
+	return 1;
+}
+
+
+/* truncate(2) of a pending file past max_file: it settles first. */
+int pending_truncate(struct sopsfs *fs, const char *path, struct ent *e, off_t size)
+{
+	int rc, fd;
+
+	pthread_mutex_lock(&e->mu);
+	rc = commit_settle(fs, e);
+	if (rc == 0 && e->writers == 0) {
+		e->pending = 0;
+		e->dirty = 0;
+		e->kind = VF_UNKNOWN;
+		buf_free(&e->content);
+	}
+	pthread_mutex_unlock(&e->mu);
+	if (rc != 0)
+		return rc;
+	fd = backing_open_path(&fs->b, path, O_WRONLY, 0);
+	rc = fd < 0 ? fd : ftruncate(fd, size) == 0 ? 0 : -errno;
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }

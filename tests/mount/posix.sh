@@ -90,7 +90,10 @@ for want in "O_APPEND writes at the end: b'helloXY'" \
 	"user creates a file: file 0640 nlink=1 uid=65534 gid=65534 size=1" \
 	"file in a set-group-ID dir takes its group: file 0644 nlink=1 uid=65534 gid=100 size=0" \
 	"other user unlinks root's file in a sticky dir: EPERM" \
-	"user creates set-uid file: file 4755 nlink=1 uid=65534 gid=65534 size=0"; do
+	"user creates set-uid file: file 4755 nlink=1 uid=65534 gid=65534 size=0" \
+	"a write by another user clears set-uid and set-gid: file 0777 nlink=1 uid=0 gid=0 size=1" \
+	"1 TiB file: file 0644 nlink=1 uid=0 gid=0 size=1099511627776" \
+	"stat it: file 0600 nlink=1 uid=0 gid=0 size=4"; do
 	grep -qxF "$want" mount.txt && ok "corner: $want" || fail "corner: $want" "$(grep -F "${want%%:*}" mount.txt)"
 done
 echo z >"$P/exdev"

@@ -234,3 +234,29 @@ os.chown("suid", 65534, 65534)
 out("chown clears set-uid and set-gid", st("suid"))
 os.chown("g", 65534, 65533)
 out("chown of a new file", st("g"))
+
+# ---- symlink ownership, set-ID bits on write, huge sizes, long paths ----------------
+os.symlink("g", "lown")
+os.chown("lown", 65534, 65534, follow_symlinks=False)
+out("lchown changes the symlink, not its target", st("lown").split(" size")[0] + " / " + st("g"))
+put("pub/sx", b"", mode=0o644)
+os.chmod("pub/sx", 0o6777)
+as_user("a write by another user clears set-uid and set-gid", lambda: (put("pub/sx", b"x", flags=os.O_WRONLY), st("pub/sx"))[1])
+put("big", b"")
+do("truncate a new file to 1 TiB", os.truncate, "big", 1 << 40)
+out("1 TiB file", st("big"))
+os.truncate("big", 3)
+out("and back to 3 bytes", get("big"))
+os.unlink("big")
+parts, total = [], 0
+while total + 256 < 4000:
+    parts.append("L" * 255)
+    total += 256
+parts.append("M" * (4090 - total - 1))
+deep = "/".join(parts[:-1])
+os.makedirs(deep)
+longp = deep + "/" + parts[-1]
+do(f"create at a {len(longp)}-byte relative path", put, longp, b"deep")
+do("chmod it", os.chmod, longp, 0o600)
+out("stat it", st(longp))
+do("unlink it", os.unlink, longp)
