@@ -255,6 +255,62 @@ int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath)
 	return 0;
 }
 
+void ent_rename_dir(struct sopsfs *fs, const char *from, const char *to)
+{
+	struct etable *t = fs->ents;
+	size_t fl = strlen(from);
+	struct ent *moved = NULL, *displaced = NULL, *old;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		struct ent **pp = &t->buckets[i];
+
+		while (*pp != NULL) {
+			struct ent *e = *pp;
+
+			if (strncmp(e->path, from, fl) == 0 && e->path[fl] == '/') {
+				*pp = e->hnext;        /* unhash; rehashed below */
+				e->hnext = moved;
+				moved = e;
+			} else {
+				pp = &e->hnext;
+			}
+		}
+	}
+	while (moved != NULL) {
+		struct ent *e = moved;
+		char *np = malloc(strlen(to) + strlen(e->path + fl) + 1);
+
+		moved = e->hnext;
+		if (np != NULL) {
+			strcpy(np, to);
+			strcat(np, e->path + fl);
+			free(e->path);
+			e->path = np;
+		}
+		old = lookup(t, e->path);
+		if (old != NULL) {              /* left over below the replaced dir */
+			unhash(t, old);
+			old->hnext = displaced;
+			displaced = old;
+		}
+		e->hnext = t->buckets[hash_path(e->path)];
+		t->buckets[hash_path(e->path)] = e;
+	}
+	pthread_mutex_unlock(&t->mu);
+	while (displaced != NULL) {
+		old = displaced;
+		displaced = old->hnext;
+		old->hnext = NULL;
+		ent_put(fs, old);               /* the table's reference */
+	}
+}
+
+ino_t ent_show_ino(const struct ent *e, ino_t ino)
+{
+	return e != NULL && e->show_ino != 0 && e->show_for == ino ? e->show_ino : ino;
+}
+
 void ent_foreach_child(struct sopsfs *fs, const char *dir,
 		       void (*fn)(void *arg, struct ent *e, const char *name), void *arg)
 {
@@ -322,7 +378,7 @@ void ent_drop_view(struct sopsfs *fs, struct ent *e)
 
 const uint8_t *ent_data(const struct ent *e, size_t *len)
 {
-	if (e->has_draft || e->virt) {
+	if (e->has_draft || e->virt || e->pending) {
 		*len = e->content.len;
 		return e->content.data ? e->content.data : (const uint8_t *)"";
 	}
@@ -440,7 +496,7 @@ static void collect_pending(void *arg, struct ent *e)
 {
 	struct buf *list = arg;
 
-	if (e->pending && e->virt && !e->unlinked && e->writers == 0) {
+	if (e->pending && !e->unlinked && e->writers == 0) {
 		ent_ref(e);
 		buf_add(list, &e, sizeof(e));
 	}
@@ -462,9 +518,17 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 		struct ent *e = v[i];
 
 		pthread_mutex_lock(&e->mu);
-		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at) &&
-		    commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
-				 e->content.len, e->mode & 07777) == 0) {
+		if (e->pending && !e->virt && !e->unlinked && e->writers == 0 &&
+		    (now == 0 || now >= e->flush_at) && commit_settle(fs, e) == 0) {
+			e->pending = 0;
+			e->has_draft = 0;
+			e->dirty = 0;
+			e->kind = VF_UNKNOWN;
+			buf_free(&e->content);
+		} else if (e->pending && e->virt && e->writers == 0 &&
+			   (now == 0 || now >= e->flush_at) &&
+			   commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
+					e->content.len, e->mode & 07777) == 0) {
 			e->pending = 0;
 			e->virt = 0;
 			e->has_draft = 0;

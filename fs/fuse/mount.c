@@ -7,6 +7,7 @@
 #include "../prefetch/kms_opts.h"
 #include "../cache/kinval.h"          /* speed */
 #include "../cache/watch.h"
+#include "../entries/links.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -286,9 +287,12 @@ static int start(struct sopsfs *fs)
 	struct sm_stats st;
 
 	harden();
+	/* modes of new files come from the caller (the kernel applied its
+	 * umask): the daemon's own umask must not take more bits away */
+	umask(0);
 	fs->keys = keycache_new(fs->o.key_ttl, fs->o.key_max_ttl);
 	fs->ents = etable_new();
-	if (fs->keys == NULL || fs->ents == NULL)
+	if (fs->keys == NULL || fs->ents == NULL || links_init() != 0)
 		return -1;
 	if (age_identities_load(&err) != 0)
 		sopsfs_log("no age identity loaded (%.*s); SOPS files that need one will fail "
@@ -361,6 +365,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	UNLOCK(&fs);
 	age_identities_forget();
 	names_free();
+	links_free();
 	backing_close(&fs.b);
 	fuse_opt_free_args(&args);
 	free(cmd.mountpoint);

@@ -2,9 +2,11 @@
 #include "ops.h"
 #include "../backing/backing.h"
 #include "../cache/kinval.h"        /* speed: kernel cache */
+#include "../entries/links.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,6 +42,22 @@ static int op_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi
 	return rc;
 }
 
+void inval_links(struct sopsfs *fs, const struct stat *st, const char *path, int self)
+{
+	char **names;
+
+	if (S_ISDIR(st->st_mode))
+		return;
+	if (self)
+		fuse_invalidate_path(fs->fuse, path);
+	names = links_others(st->st_dev, st->st_ino, path);
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		fuse_invalidate_path(fs->fuse, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 void ops_fill(struct fuse_operations *ops)
 {
 	memset(ops, 0, sizeof(*ops));
@@ -49,4 +67,5 @@ void ops_fill(struct fuse_operations *ops)
 	ops_attr_fill(ops);
 	ops_file_fill(ops);
 	ops_ns_fill(ops);
+	ops_new_fill(ops);
 }
