@@ -36,11 +36,15 @@ struct prefetch {
 	size_t seen_next;
 };
 
-/* Cheap test before parsing (as ent_load.c). */
+/* Cheap test before parsing: a SOPS file (as ent_load.c) that names a
+ * key-service list (kms, gcp_kms, hckms, azure_kv, hc_vault), so an
+ * age-only tree costs the workers one read per file and no parse. */
 static int may_be_sops(const char *t, size_t n)
 {
 	return memmem(t, n, "sops", 4) != NULL &&
-	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL);
+	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL) &&
+	       (memmem(t, n, "kms", 3) != NULL || memmem(t, n, "azure_kv", 8) != NULL ||
+		memmem(t, n, "hc_vault", 8) != NULL);
 }
 
 /* Does the file have a key-service master key? Files with only age and

@@ -134,6 +134,20 @@ int aws_creds_resolve(const char *profile, const char *region, struct aws_creds 
 	return rc;
 }
 
+void aws_creds_forget(const char *profile, const char *role, const char *region)
+{
+	char key[1024];
+
+	snprintf(key, sizeof(key), "aws:chain:%s", profile ? profile : "");
+	cred_forget(key);
+	if (role != NULL) {
+		/* the role's entry is keyed by the base key id, which may have
+		 * changed: drop every role entry of this role and region */
+		snprintf(key, sizeof(key), "aws:role:%s:%s:", role, region);
+		cred_forget_prefix(key);
+	}
+}
+
 struct assume_ctx {
 	const char *role, *region;
 	const struct aws_creds *base;

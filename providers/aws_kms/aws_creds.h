@@ -27,6 +27,10 @@ int aws_creds_resolve(const char *profile, const char *region, struct aws_creds 
 int aws_creds_assume(const char *role_arn, const char *region, const struct aws_creds *base,
 		     struct aws_creds *out, struct sops_err *err);
 
+/* Drop the cached credentials of profile (and of role), after the service
+ * rejected them. */
+void aws_creds_forget(const char *profile, const char *role, const char *region);
+
 /* Serialise / parse "akid\nsecret\ntoken" (token may be empty) in locked
  * memory, the cache's format. */
 int aws_creds_ser(struct buf *out, const char *akid, size_t al, const char *sk, size_t sl,

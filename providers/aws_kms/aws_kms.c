@@ -112,6 +112,10 @@ static int kms_call(const struct aws_target *t, const char *op, const struct buf
 		goto out;
 	}
 	rc = rs->status == 200 ? 0 : api_error(op, rs, err);
+	/* rejected credentials (expired, rotated): fetch fresh ones next time */
+	if (rc != 0 && (strstr(err->msg, "ExpiredToken") != NULL ||
+			strstr(err->msg, "UnrecognizedClientException") != NULL))
+		aws_creds_forget(t->profile, t->role, t->region);
 out:
 	aws_creds_free(&c);
 	buf_free(&url);

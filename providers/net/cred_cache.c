@@ -145,6 +145,17 @@ void cred_forget(const char *key)
 	pthread_mutex_unlock(&lock);
 }
 
+void cred_forget_prefix(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < CC_MAX; i++)
+		if (table[i].key != NULL && !table[i].busy && strncmp(table[i].key, prefix, n) == 0)
+			drop(&table[i]);
+	pthread_mutex_unlock(&lock);
+}
+
 void cred_clear(void)
 {
 	pthread_mutex_lock(&lock);

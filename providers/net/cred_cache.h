@@ -30,6 +30,8 @@ int cred_get(const char *key, cred_fetch_fn fetch, void *ctx, struct buf *out,
 
 /* Drop one entry (e.g. after the service answered 401/403 with it). */
 void cred_forget(const char *key);
+/* Drop every entry whose key starts with prefix. */
+void cred_forget_prefix(const char *prefix);
 /* Drop everything (wiped). */
 void cred_clear(void);
 

@@ -107,8 +107,10 @@ cred_case "GOOGLE_CREDENTIALS before GOOGLE_OAUTH_ACCESS_TOKEN" "sa:$GCP_SA_EMAI
 )
 
 # ---- .sops.yaml rule; Shamir across AWS KMS and GCP KMS ----
+AWS_OK=1
+aws_start "$TMP/aws" || AWS_OK=0      # at top level: its stop hook must reach the EXIT trap
 (
-	if ! aws_start "$TMP/aws"; then skip "kms_gcp: Shamir across services" "AWS stand-in"; exit 0; fi
+	if [ $AWS_OK = 0 ]; then skip "kms_gcp: Shamir across services" "AWS stand-in"; exit 0; fi
 	gcp_env; export GOOGLE_OAUTH_ACCESS_TOKEN=$GCP_STATIC
 	gca=$CURL_CA_BUNDLE
 	aws_env; aws_env_keys
