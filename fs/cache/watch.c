@@ -27,7 +27,6 @@ struct watcher {
 	int full;             /* a directory could not be watched */
 	pthread_t th;
 	int running;
-	unsigned long events;
 	char **inval;         /* paths to invalidate in this batch */
 	size_t ninval, cinval;
 };
@@ -148,6 +147,8 @@ static int cmp_str(const void *a, const void *b)
 /* Invalidate each queued path once. */
 static void flush_inval(void)
 {
+	if (W.ninval == 0)
+		return;
 	qsort(W.inval, W.ninval, sizeof(*W.inval), cmp_str);
 	for (size_t i = 0; i < W.ninval; i++) {
 		if (i == 0 || strcmp(W.inval[i], W.inval[i - 1]) != 0)
@@ -175,7 +176,6 @@ static void handle(const struct inotify_event *ev, int *epoch, int *rewalk)
 {
 	const char *dir = ev->wd >= 0 && (size_t)ev->wd < W.ndirs ? W.dirs[ev->wd] : NULL;
 
-	W.events++;
 	if (ev->mask & IN_Q_OVERFLOW) {
 		*epoch = *rewalk = 1;
 		return;
@@ -312,13 +312,4 @@ void watch_stop(void)
 	W.dirs = NULL;
 	W.inval = NULL;
 	W.ndirs = W.ninval = W.cinval = 0;
-}
-
-unsigned long watch_count(void)
-{
-	unsigned long n = 0;
-
-	for (size_t i = 0; i < W.ndirs; i++)
-		n += W.dirs[i] != NULL;
-	return n;
 }

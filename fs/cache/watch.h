@@ -22,7 +22,4 @@ void watch_start(struct sopsfs *fs);
 /* Stop the thread and free everything (before fuse_unmount). */
 void watch_stop(void);
 
-/* For tests and the -d log: directories watched, events handled. */
-unsigned long watch_count(void);
-
 #endif
