@@ -517,6 +517,8 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 	for (size_t i = 0; i < n; i++) {
 		struct ent *e = v[i];
 
+		int forget = 0;
+
 		pthread_mutex_lock(&e->mu);
 		if (e->pending && !e->virt && !e->unlinked && e->writers == 0 &&
 		    (now == 0 || now >= e->flush_at) && commit_settle(fs, e) == 0) {
@@ -525,6 +527,8 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 			e->dirty = 0;
 			e->kind = VF_UNKNOWN;
 			buf_free(&e->content);
+			/* an ordinary file now: the table need not remember it */
+			forget = e->tomb == NULL && e->id == NULL && !e->whiteout && e->show_ino == 0;
 		} else if (e->pending && e->virt && e->writers == 0 &&
 			   (now == 0 || now >= e->flush_at) &&
 			   commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
@@ -537,6 +541,8 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 			buf_free(&e->content);
 		}
 		pthread_mutex_unlock(&e->mu);
+		if (forget)
+			ent_remove(fs, e);
 		ent_put(fs, e);
 	}
 	buf_free(&list);

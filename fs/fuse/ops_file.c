@@ -348,6 +348,18 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 			ent_refresh(sopsfs_g, h->e, &st);
 		if (dfd >= 0)
 			close(dfd);
+		if (h->e->kind == VF_PLAIN) {
+			/* a new file that settled while open: its bytes are in SRC */
+			int fd = backing_open_file(&sopsfs_g->b, h->e->path, O_RDONLY);
+
+			pthread_mutex_unlock(&h->e->mu);
+			n = fd < 0 ? fd : pread(fd, buf, size, off);
+			if (fd >= 0 && n < 0)
+				n = -errno;
+			if (fd >= 0)
+				close(fd);
+			return (int)n;
+		}
 	}
 	d = ent_data(h->e, &len);
 	n = 0;

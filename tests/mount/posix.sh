@@ -65,6 +65,28 @@ got=$(stat -c '%i %h' "$P/y1" "$P/y2" | tr '\n' ' ')
 [ "$got" = "$ino1 2 $ino1 2 " ] && ok "ln on a new file: one inode, link count 2 on both names at once" \
 	|| fail "ln on a new file" "$got (first number $ino1)"
 [ "$(cat "$SRC/p/y2")" = y ] && ok "a linked new file has its content in SRC" || fail "linked new file content" "$(cat "$SRC/p/y2")"
+python3 - "$P" "$SRC/p" >py.txt 2>&1 <<'EOF'
+import os, sys, time
+m, s = sys.argv[1], sys.argv[2]
+fd = os.open(m + "/r1", os.O_WRONLY | os.O_CREAT, 0o644)
+os.write(fd, b"hello")
+os.close(fd)
+r = os.open(m + "/r1", os.O_RDONLY)
+os.makedirs(m + "/d1")
+with open(m + "/d1/inner", "w") as f:
+    f.write("moved")
+os.rename(m + "/d1", m + "/d2")
+for _ in range(100):
+    if open(s + "/r1", "rb").read() == b"hello":
+        break
+    time.sleep(0.05)
+time.sleep(0.2)
+print(os.pread(r, 100, 0), open(s + "/r1", "rb").read(), open(m + "/d2/inner").read(),
+      open(s + "/d2/inner").read())
+EOF
+[ "$(cat py.txt)" = "b'hello' b'hello' moved moved" ] \
+	&& ok "a reader open while its new file settles keeps reading it; a new file in a renamed directory settles there" \
+	|| fail "reader across the settle / renamed directory" "$(cat py.txt)"
 mkfifo "$P/fifo" && mknod "$P/null" c 1 3 && [ -p "$SRC/p/fifo" ] && [ -c "$SRC/p/null" ] \
 	&& ok "mkfifo and mknod pass through to SRC" || fail "mkfifo and mknod" "$(ls -l "$SRC/p")"
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$P/sock" 2>err &&
