@@ -167,3 +167,16 @@ fi
 echo last >"$P/last"
 unmount_sopsfs "$MNT"
 [ "$(cat "$SRC/p/last" 2>&1)" = last ] && ok "unmount writes a new file's content at once" || fail "unmount flush" "$(cat "$SRC/p/last" 2>&1)"
+
+# ---- fewer requests: a reader's close sends no FLUSH ---------------------------------
+MNT2=$(new_mountpoint)
+mount_sopsfs "$SRC" "$MNT2" -d || { fail "mount -d" "$(cat "$TMP/mount.log")"; exit 0; }
+cat "$MNT2/p/hosts" "$MNT2/p/hosts" "$MNT2/s/db.yaml" >/dev/null
+opens=$(grep -c 'opcode: OPEN' "$TMP/mount.log"); flushes=$(grep -c 'opcode: FLUSH' "$TMP/mount.log")
+[ "$opens" -ge 3 ] && [ "$flushes" = 0 ] && ok "closing files opened for reading sends no FLUSH ($opens opens)" \
+	|| fail "no FLUSH for readers" "$opens OPEN, $flushes FLUSH"
+echo more >>"$MNT2/p/hosts"
+[ "$(grep -c 'opcode: FLUSH' "$TMP/mount.log")" -ge 1 ] && ok "closing a file opened for writing still flushes" \
+	|| fail "FLUSH for writers" "$(grep -c 'opcode: FLUSH' "$TMP/mount.log") FLUSH"
+unmount_sopsfs "$MNT2"
+
