@@ -533,6 +533,7 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 			   (now == 0 || now >= e->flush_at) &&
 			   commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
 					e->content.len, e->mode & 07777) == 0) {
+			commit_owner(fs, e->path, e->uid, e->gid);
 			e->pending = 0;
 			e->virt = 0;
 			e->has_draft = 0;

@@ -24,6 +24,8 @@ export SOPS_AGE_KEY_FILE=$TMP/age.txt
 SRC=$TMP/src
 mkdir -p "$SRC/p" "$SRC/s" && chmod 755 "$SRC" "$SRC/p" "$SRC/s"
 printf 'user: admin\npassword: pw-posix-1\n' | "$CLI" encrypt --age "$R1" --filename-override db.yaml - >"$SRC/s/db.yaml"
+mkdir -p "$SRC/r" && chmod 1777 "$SRC/r"
+printf 'creation_rules:\n    - path_regex: ^r/.*\\.yaml$\n      age: %s\n' "$R1" >"$SRC/.sops.yaml"
 MNT=$(new_mountpoint)
 chmod 755 "$MNT"
 mount_sopsfs "$SRC" "$MNT" -o allow_other || { fail "mount" "$(cat "$TMP/mount.log")"; exit 0; }
@@ -162,6 +164,15 @@ fi
 "$CLI" decrypt "$SRC/s/db.yaml" 2>&1 | grep -q 'pw-posix-LEAK-4' && ok "the renamed temp was encrypted into db.yaml" \
 	|| fail "renamed temp encrypted" "$("$CLI" decrypt "$SRC/s/db.yaml" 2>&1 | head -3)"
 [ ! -e "$SRC/s/db.yaml.tmp4711" ] && ok "the temp's placeholder left SRC" || fail "temp placeholder left" "$(ls -la "$SRC/s")"
+
+# a new SOPS file (creation rule) written by another user is theirs in SRC
+setpriv --reuid 65534 --regid 65534 --clear-groups sh -c "printf 'token: pw-posix-rule-5\n' >'$MNT/r/new.yaml'" 2>err
+if grep -q 'ENC\[AES256_GCM' "$SRC/r/new.yaml" 2>/dev/null && ! grep -q pw-posix-rule-5 "$SRC/r/new.yaml" &&
+   [ "$(stat -c '%u %g' "$SRC/r/new.yaml")" = "65534 65534" ]; then
+	ok "a new SOPS file written by another user is encrypted and owned by that user in SRC"
+else
+	fail "new SOPS file by another user" "$(cat err; stat -c '%u %g' "$SRC/r/new.yaml" 2>&1; head -c 200 "$SRC/r/new.yaml" 2>&1)"
+fi
 
 # ---- unmount: every new file's content is in SRC --------------------------------
 echo last >"$P/last"
