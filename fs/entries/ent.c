@@ -517,6 +517,8 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 	for (size_t i = 0; i < n; i++) {
 		struct ent *e = v[i];
 
+		int forget = 0;
+
 		pthread_mutex_lock(&e->mu);
 		if (e->pending && !e->virt && !e->unlinked && e->writers == 0 &&
 		    (now == 0 || now >= e->flush_at) && commit_settle(fs, e) == 0) {
@@ -525,10 +527,13 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 			e->dirty = 0;
 			e->kind = VF_UNKNOWN;
 			buf_free(&e->content);
+			/* an ordinary file now: the table need not remember it */
+			forget = e->tomb == NULL && e->id == NULL && !e->whiteout && e->show_ino == 0;
 		} else if (e->pending && e->virt && e->writers == 0 &&
 			   (now == 0 || now >= e->flush_at) &&
 			   commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
 					e->content.len, e->mode & 07777) == 0) {
+			commit_owner(fs, e->path, e->uid, e->gid);
 			e->pending = 0;
 			e->virt = 0;
 			e->has_draft = 0;
@@ -537,6 +542,8 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 			buf_free(&e->content);
 		}
 		pthread_mutex_unlock(&e->mu);
+		if (forget)
+			ent_remove(fs, e);
 		ent_put(fs, e);
 	}
 	buf_free(&list);

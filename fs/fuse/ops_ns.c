@@ -350,6 +350,7 @@ static int rename_virt_to_path(struct sopsfs *fs, struct ent *src, const char *t
 		if (rc == 0) {
 			struct ent *t = ent_find(fs, to);
 
+			commit_owner(fs, to, src->uid, src->gid);
 			if (t != NULL) {
 				t->whiteout = 0;
 				t->kind = VF_UNKNOWN;

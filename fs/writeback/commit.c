@@ -48,6 +48,21 @@ int commit_plain(struct sopsfs *fs, const char *path, const void *data, size_t l
 	return 0;
 }
 
+void commit_owner(struct sopsfs *fs, const char *path, uid_t uid, gid_t gid)
+{
+	const char *name;
+	int dfd;
+
+	if (geteuid() != 0 || (uid == geteuid() && gid == getegid()))
+		return;
+	dfd = backing_parent(&fs->b, path, &name);
+	if (dfd < 0)
+		return;
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+		sopsfs_log("%s: cannot give the new file its owner: %s", path, strerror(errno));
+	close(dfd);
+}
+
 static int write_at(int fd, const uint8_t *p, size_t len)
 {
 	off_t off = 0;
@@ -303,6 +318,8 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 		return -EIO;
 	}
 	buf_free(&out);
+	if (e->virt && !e->has_base)
+		commit_owner(fs, e->path, e->uid, e->gid);    /* a new file: its creator's */
 	after_commit(fs, e, newf);
 	return 0;
 }

@@ -24,6 +24,8 @@ export SOPS_AGE_KEY_FILE=$TMP/age.txt
 SRC=$TMP/src
 mkdir -p "$SRC/p" "$SRC/s" && chmod 755 "$SRC" "$SRC/p" "$SRC/s"
 printf 'user: admin\npassword: pw-posix-1\n' | "$CLI" encrypt --age "$R1" --filename-override db.yaml - >"$SRC/s/db.yaml"
+mkdir -p "$SRC/r" && chmod 1777 "$SRC/r"
+printf 'creation_rules:\n    - path_regex: ^r/.*\\.yaml$\n      age: %s\n' "$R1" >"$SRC/.sops.yaml"
 MNT=$(new_mountpoint)
 chmod 755 "$MNT"
 mount_sopsfs "$SRC" "$MNT" -o allow_other || { fail "mount" "$(cat "$TMP/mount.log")"; exit 0; }
@@ -65,6 +67,28 @@ got=$(stat -c '%i %h' "$P/y1" "$P/y2" | tr '\n' ' ')
 [ "$got" = "$ino1 2 $ino1 2 " ] && ok "ln on a new file: one inode, link count 2 on both names at once" \
 	|| fail "ln on a new file" "$got (first number $ino1)"
 [ "$(cat "$SRC/p/y2")" = y ] && ok "a linked new file has its content in SRC" || fail "linked new file content" "$(cat "$SRC/p/y2")"
+python3 - "$P" "$SRC/p" >py.txt 2>&1 <<'EOF'
+import os, sys, time
+m, s = sys.argv[1], sys.argv[2]
+fd = os.open(m + "/r1", os.O_WRONLY | os.O_CREAT, 0o644)
+os.write(fd, b"hello")
+os.close(fd)
+r = os.open(m + "/r1", os.O_RDONLY)
+os.makedirs(m + "/d1")
+with open(m + "/d1/inner", "w") as f:
+    f.write("moved")
+os.rename(m + "/d1", m + "/d2")
+for _ in range(100):
+    if open(s + "/r1", "rb").read() == b"hello":
+        break
+    time.sleep(0.05)
+time.sleep(0.2)
+print(os.pread(r, 100, 0), open(s + "/r1", "rb").read(), open(m + "/d2/inner").read(),
+      open(s + "/d2/inner").read())
+EOF
+[ "$(cat py.txt)" = "b'hello' b'hello' moved moved" ] \
+	&& ok "a reader open while its new file settles keeps reading it; a new file in a renamed directory settles there" \
+	|| fail "reader across the settle / renamed directory" "$(cat py.txt)"
 mkfifo "$P/fifo" && mknod "$P/null" c 1 3 && [ -p "$SRC/p/fifo" ] && [ -c "$SRC/p/null" ] \
 	&& ok "mkfifo and mknod pass through to SRC" || fail "mkfifo and mknod" "$(ls -l "$SRC/p")"
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$P/sock" 2>err &&
@@ -141,7 +165,29 @@ fi
 	|| fail "renamed temp encrypted" "$("$CLI" decrypt "$SRC/s/db.yaml" 2>&1 | head -3)"
 [ ! -e "$SRC/s/db.yaml.tmp4711" ] && ok "the temp's placeholder left SRC" || fail "temp placeholder left" "$(ls -la "$SRC/s")"
 
+# a new SOPS file (creation rule) written by another user is theirs in SRC
+setpriv --reuid 65534 --regid 65534 --clear-groups sh -c "printf 'token: pw-posix-rule-5\n' >'$MNT/r/new.yaml'" 2>err
+if grep -q 'ENC\[AES256_GCM' "$SRC/r/new.yaml" 2>/dev/null && ! grep -q pw-posix-rule-5 "$SRC/r/new.yaml" &&
+   [ "$(stat -c '%u %g' "$SRC/r/new.yaml")" = "65534 65534" ]; then
+	ok "a new SOPS file written by another user is encrypted and owned by that user in SRC"
+else
+	fail "new SOPS file by another user" "$(cat err; stat -c '%u %g' "$SRC/r/new.yaml" 2>&1; head -c 200 "$SRC/r/new.yaml" 2>&1)"
+fi
+
 # ---- unmount: every new file's content is in SRC --------------------------------
 echo last >"$P/last"
 unmount_sopsfs "$MNT"
 [ "$(cat "$SRC/p/last" 2>&1)" = last ] && ok "unmount writes a new file's content at once" || fail "unmount flush" "$(cat "$SRC/p/last" 2>&1)"
+
+# ---- fewer requests: a reader's close sends no FLUSH ---------------------------------
+MNT2=$(new_mountpoint)
+mount_sopsfs "$SRC" "$MNT2" -d || { fail "mount -d" "$(cat "$TMP/mount.log")"; exit 0; }
+cat "$MNT2/p/hosts" "$MNT2/p/hosts" "$MNT2/s/db.yaml" >/dev/null
+opens=$(grep -c 'opcode: OPEN' "$TMP/mount.log"); flushes=$(grep -c 'opcode: FLUSH' "$TMP/mount.log")
+[ "$opens" -ge 3 ] && [ "$flushes" = 0 ] && ok "closing files opened for reading sends no FLUSH ($opens opens)" \
+	|| fail "no FLUSH for readers" "$opens OPEN, $flushes FLUSH"
+echo more >>"$MNT2/p/hosts"
+[ "$(grep -c 'opcode: FLUSH' "$TMP/mount.log")" -ge 1 ] && ok "closing a file opened for writing still flushes" \
+	|| fail "FLUSH for writers" "$(grep -c 'opcode: FLUSH' "$TMP/mount.log") FLUSH"
+unmount_sopsfs "$MNT2"
+
