@@ -26,6 +26,47 @@ static int sys_openat2(int dirfd, const char *path, int flags, int mode, unsigne
 
 #define RESOLVE_SAFE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
+/* openat2 below dirfd with RESOLVE_SAFE; a path longer than the kernel
+ * takes in one call (the mount's path is longer than the caller's relative
+ * one) is walked in pieces that end at a '/'. -1 with errno on failure. */
+static int open_beneath(int dirfd, const char *path, int flags, int mode)
+{
+	char piece[PATH_MAX];
+	size_t len = strlen(path);
+	int fd = dirfd, rc, saved;
+
+	while (len >= PATH_MAX - 1) {
+		size_t cut = PATH_MAX - 2;
+		int next;
+
+		while (cut > 0 && path[cut] != '/')
+			cut--;
+		if (cut == 0) {
+			errno = ENAMETOOLONG;
+			next = -1;
+		} else {
+			memcpy(piece, path, cut);
+			piece[cut] = '\0';
+			next = sys_openat2(fd, piece, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_SAFE);
+		}
+		saved = errno;
+		if (fd != dirfd)
+			close(fd);
+		errno = saved;
+		if (next < 0)
+			return -1;
+		fd = next;
+		path += cut + 1;
+		len -= cut + 1;
+	}
+	rc = sys_openat2(fd, path, flags, mode, RESOLVE_SAFE);
+	saved = errno;
+	if (fd != dirfd)
+		close(fd);
+	errno = saved;
+	return rc;
+}
+
 #define DC_SLOTS 256
 #define DC_TTL_NS 1000000000LL
 
@@ -100,7 +141,7 @@ static int dc_parent(const struct backing *b, const char *path, const char **nam
 	s->dir = strndup(path, n);
 	if (s->dir == NULL)
 		return -ENOMEM;
-	s->fd = sys_openat2(b->rootfd, s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_SAFE);
+	s->fd = open_beneath(b->rootfd, s->dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (s->fd < 0) {
 		int e = errno == ELOOP || errno == EXDEV ? ENOENT : errno;
 
@@ -181,7 +222,7 @@ void backing_close(struct backing *b)
 
 int backing_parent(const struct backing *b, const char *path, const char **name)
 {
-	char dir[PATH_MAX];
+	char *dir;
 	const char *slash;
 	size_t n;
 	int fd;
@@ -200,11 +241,11 @@ int backing_parent(const struct backing *b, const char *path, const char **name)
 		return fd < 0 ? -errno : fd;
 	}
 	n = (size_t)(slash - path);
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	fd = sys_openat2(b->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_SAFE);
+	dir = strndup(path, n);
+	if (dir == NULL)
+		return -ENOMEM;
+	fd = open_beneath(b->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	free(dir);
 	if (fd < 0)
 		return errno == ELOOP || errno == EXDEV ? -ENOENT : -errno;
 	return fd;
@@ -216,8 +257,8 @@ int backing_open_path(const struct backing *b, const char *path, int flags, int 
 
 	while (*path == '/')
 		path++;
-	fd = sys_openat2(b->rootfd, *path ? path : ".", flags | O_NOFOLLOW | O_CLOEXEC,
-			 (flags & (O_CREAT | O_TMPFILE)) ? mode : 0, RESOLVE_SAFE);
+	fd = open_beneath(b->rootfd, *path ? path : ".", flags | O_NOFOLLOW | O_CLOEXEC,
+			  (flags & (O_CREAT | O_TMPFILE)) ? mode : 0);
 	if (fd < 0)
 		return errno == EXDEV ? -ENOENT : -errno;
 	return fd;

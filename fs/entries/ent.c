@@ -256,6 +256,62 @@ int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath)
 	return 0;
 }
 
+void ent_rename_dir(struct sopsfs *fs, const char *from, const char *to)
+{
+	struct etable *t = fs->ents;
+	size_t fl = strlen(from);
+	struct ent *moved = NULL, *displaced = NULL, *old;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		struct ent **pp = &t->buckets[i];
+
+		while (*pp != NULL) {
+			struct ent *e = *pp;
+
+			if (strncmp(e->path, from, fl) == 0 && e->path[fl] == '/') {
+				*pp = e->hnext;        /* unhash; rehashed below */
+				e->hnext = moved;
+				moved = e;
+			} else {
+				pp = &e->hnext;
+			}
+		}
+	}
+	while (moved != NULL) {
+		struct ent *e = moved;
+		char *np = malloc(strlen(to) + strlen(e->path + fl) + 1);
+
+		moved = e->hnext;
+		if (np != NULL) {
+			strcpy(np, to);
+			strcat(np, e->path + fl);
+			free(e->path);
+			e->path = np;
+		}
+		old = lookup(t, e->path);
+		if (old != NULL) {              /* left over below the replaced dir */
+			unhash(t, old);
+			old->hnext = displaced;
+			displaced = old;
+		}
+		e->hnext = t->buckets[hash_path(e->path)];
+		t->buckets[hash_path(e->path)] = e;
+	}
+	pthread_mutex_unlock(&t->mu);
+	while (displaced != NULL) {
+		old = displaced;
+		displaced = old->hnext;
+		old->hnext = NULL;
+		ent_put(fs, old);               /* the table's reference */
+	}
+}
+
+ino_t ent_show_ino(const struct ent *e, ino_t ino)
+{
+	return e != NULL && e->show_ino != 0 && e->show_for == ino ? e->show_ino : ino;
+}
+
 void ent_foreach_child(struct sopsfs *fs, const char *dir,
 		       void (*fn)(void *arg, struct ent *e, const char *name), void *arg)
 {
@@ -323,7 +379,7 @@ void ent_drop_view(struct sopsfs *fs, struct ent *e)
 
 const uint8_t *ent_data(const struct ent *e, size_t *len)
 {
-	if (e->has_draft || e->virt) {
+	if (e->has_draft || e->virt || e->pending) {
 		*len = e->content.len;
 		return e->content.data ? e->content.data : (const uint8_t *)"";
 	}
@@ -442,7 +498,7 @@ static void collect_pending(void *arg, struct ent *e)
 	struct buf *list = arg;
 
 	/* commit_failed: the leak guard refused it (written again: retried) */
-	if (e->pending && e->virt && !e->unlinked && e->writers == 0 && !e->commit_failed) {
+	if (e->pending && !e->unlinked && e->writers == 0 && !e->commit_failed) {
 		ent_ref(e);
 		buf_add(list, &e, sizeof(e));
 	}
@@ -463,14 +519,24 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 	for (size_t i = 0; i < n; i++) {
 		struct ent *e = v[i];
 
+		int forget = 0;
+
 		pthread_mutex_lock(&e->mu);
 		int rc = -EAGAIN;
 
-		if (e->pending && e->virt && e->writers == 0 && (now == 0 || now >= e->flush_at))
-			rc = commit_plain(fs, e->path, e->content.data ? e->content.data : (uint8_t *)"",
-					  e->content.len, e->mode & 07777);
+		if (e->pending && !e->unlinked && e->writers == 0 && (now == 0 || now >= e->flush_at)) {
+			if (!e->virt)          /* a placeholder in SRC: settle in place */
+				rc = commit_settle(fs, e);
+			else if ((rc = commit_plain(fs, e->path,
+						    e->content.data ? e->content.data : (uint8_t *)"",
+						    e->content.len, e->mode & 07777)) == 0)
+				commit_owner(fs, e->path, e->uid, e->gid);
+		}
 		if (rc == -EACCES)
 			guard_refused_ent(fs, e);       /* leak guard: stays in memory */
+		if (rc == 0 && !e->virt)
+			/* an ordinary file now: the table need not remember it */
+			forget = e->tomb == NULL && e->id == NULL && !e->whiteout && e->show_ino == 0;
 		if (rc == 0) {
 			e->pending = 0;
 			e->virt = 0;
@@ -480,6 +546,8 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 			buf_free(&e->content);
 		}
 		pthread_mutex_unlock(&e->mu);
+		if (forget)
+			ent_remove(fs, e);
 		ent_put(fs, e);
 	}
 	buf_free(&list);

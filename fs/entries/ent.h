@@ -56,7 +56,10 @@ struct ent {
 	uid_t uid;
 	gid_t gid;
 	struct timespec atime, mtime, ctime;
-	ino_t ino;                  /* virt: synthetic inode number */
+	ino_t ino;                  /* virt: inode number shown (synthetic, or the
+				       number of the file it was made from) */
+	ino_t show_ino, show_for;   /* the backing inode show_for (a file that
+				       commits replaced) is shown as show_ino */
 	struct ident *tomb;         /* identity left at path by a renamed-away or
 				       unlinked SOPS file */
 	time_t tomb_until;
@@ -86,11 +89,16 @@ struct ent {
 	unsigned carry : 1;         /* scratch content came from a SOPS file (tomb
 				       is its identity): never written in clear */
 	unsigned has_base : 1;      /* draft_base is set (a backing file existed) */
-	unsigned pending : 1;       /* a new ordinary file: kept in memory until it
-				       has been closed for PENDING_SECONDS without
-				       being renamed onto a SOPS path, then written
-				       through (temp-then-rename saves of secrets
-				       never put plaintext in SRC) */
+	unsigned pending : 1;       /* a new ordinary file whose content is kept in
+				       memory until it has been closed for
+				       PENDING_SECONDS without being renamed onto a
+				       SOPS path, then written through (temp-then-
+				       rename saves of secrets never put plaintext
+				       in SRC). Unless virt, SRC already holds it as
+				       an empty placeholder (bid): its inode, owner,
+				       mode, links and xattrs are the real ones from
+				       the start; only content, size and times live
+				       here until it settles. */
 	time_t flush_at;
 	unsigned commit_failed : 1; /* the last commit failed and nothing was
 				       written since: the error was reported */
@@ -115,6 +123,10 @@ void ent_put(struct sopsfs *fs, struct ent *e);
 void ent_remove(struct sopsfs *fs, struct ent *e);
 /* Give e the new path (replacing any entry there). */
 int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath);
+/* A directory was renamed: entries below from/ move below to/. */
+void ent_rename_dir(struct sopsfs *fs, const char *from, const char *to);
+/* The inode number the mount shows for backing inode ino of e. */
+ino_t ent_show_ino(const struct ent *e, ino_t ino);
 /* Note that e is (or holds) a memory-only file or a whiteout. */
 void ent_overlay(struct sopsfs *fs, struct ent *e);
 /* Is any overlay entry present (else nothing is hidden or virtual)? */
@@ -150,7 +162,8 @@ void ent_sweep(struct sopsfs *fs, time_t now, int all, int full);
  * must go too); the caller frees the list with free(). */
 char **ent_take_wiped(struct sopsfs *fs, size_t *n);
 /* Write through pending new files whose grace period is over (now = 0:
- * all of them, at unmount). Namespace write lock held. */
+ * all of them, at unmount; now = 1 with flush_at = 0: the ones asked
+ * for). Namespace write lock held. */
 void ent_flush_pending(struct sopsfs *fs, time_t now);
 #define PENDING_SECONDS 1
 /* Evict views above the cache cap. */

@@ -8,6 +8,9 @@
 #include "../guard/guard.h"
 #include "../audit/audit.h"
 #include "../control/control.h"
+#include "../cache/kinval.h"          /* speed */
+#include "../cache/watch.h"
+#include "../entries/links.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -58,6 +61,7 @@ struct cli_opts {
 	char *leak_guard;
 	char *audit;
 	int audit_required;
+	char *cache_timeout;            /* speed: kernel cache */
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -77,6 +81,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("leak_guard=%s", leak_guard),
 	OPT("audit=%s", audit),
 	OPT("audit_required", audit_required),
+	OPT("cache_timeout=%s", cache_timeout),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_END
 };
@@ -121,6 +126,8 @@ static const char mount_usage[] =
 "  -o kms_timeout=10    seconds per key-service request (then EIO)\n"
 "  -o prefetch=on       unwrap a directory's data keys when it is listed or\n"
 "                       its first SOPS file is read (off: only on demand)\n"
+"  -o cache_timeout=3600 seconds the kernel caches entries, attributes and\n"
+"                       pages (changes in SRC are pushed to it at once)\n"
 "  -o allow_other       let other users in (implies default_permissions);\n"
 "                       without it only the mounting user can access MNT\n"
 "  -o leak_guard=deny   refuse writes that would store a decrypted secret value\n"
@@ -204,6 +211,9 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 		o.audit = abs;
 	}
 	fs->o.audit = o.audit;
+	fs->o.cache_timeout = o.cache_timeout ? strtod(o.cache_timeout, NULL)
+					      : KINVAL_DEFAULT_TIMEOUT;
+	free(o.cache_timeout);
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, src_arg);
@@ -337,12 +347,15 @@ static int start(struct sopsfs *fs)
 	struct sm_stats st;
 
 	harden();
+	/* modes of new files come from the caller (the kernel applied its
+	 * umask): the daemon's own umask must not take more bits away */
+	umask(0);
 	fs->keys = keycache_new(fs->o.key_ttl, fs->o.key_max_ttl);
 	fs->ents = etable_new();
 	fs->guard = guard_new(fs->o.leak_guard);
 	if (fs->o.audit != NULL && (fs->audit = audit_open(fs->o.audit, fs->o.audit_required)) == NULL)
 		return -1;
-	if (fs->keys == NULL || fs->ents == NULL || fs->guard == NULL)
+	if (fs->keys == NULL || fs->ents == NULL || fs->guard == NULL || links_init() != 0)
 		return -1;
 	if (age_identities_load(&err) != 0)
 		sopsfs_log("no age identity loaded (%.*s); SOPS files that need one will fail "
@@ -362,6 +375,7 @@ static int start(struct sopsfs *fs)
 	}
 	if (kms_start(fs) != 0)
 		return -1;
+	watch_start(fs);                 /* speed: invalidation on SRC changes */
 	return pthread_create(&fs->housekeeper, NULL, housekeeping, fs) == 0 ? 0 : -1;
 }
 
@@ -410,6 +424,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	atomic_store(&fs.stopping, 1);
 	pthread_join(fs.housekeeper, NULL);
 	kms_stop(&fs);
+	watch_stop();                    /* speed */
 	fuse_unmount(fs.fuse);
 	WRLOCK(&fs);
 	ent_flush_pending(&fs, 0);     /* new files are never lost at unmount */
@@ -430,6 +445,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	UNLOCK(&fs);
 	age_identities_forget();
 	names_free();
+	links_free();
 	backing_close(&fs.b);
 	fuse_opt_free_args(&args);
 	free(cmd.mountpoint);

@@ -1,9 +1,12 @@
 /* ops.c - the operation table and the filesystem lifecycle callbacks. */
 #include "ops.h"
 #include "../backing/backing.h"
+#include "../cache/kinval.h"        /* speed: kernel cache */
+#include "../entries/links.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,10 +16,18 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->use_ino = 1;
 	cfg->hard_remove = 1;        /* no .fuse_hidden files in SRC */
 	cfg->nullpath_ok = 0;
-	cfg->entry_timeout = 1.0;
-	cfg->attr_timeout = 1.0;
-	cfg->negative_timeout = 1.0;
+	kinval_config(cfg, sopsfs_g->o.cache_timeout);   /* speed: long, invalidated */
 	return sopsfs_g;
+}
+
+/* speed: the kernel keeps directory listings (invalidated with the
+ * directory by fs/cache when SRC changes; its own changes it knows). */
+static int op_opendir(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	fi->cache_readdir = kinval_active();
+	fi->keep_cache = kinval_active();
+	return 0;
 }
 
 static int op_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
@@ -31,12 +42,30 @@ static int op_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi
 	return rc;
 }
 
+void inval_links(struct sopsfs *fs, const struct stat *st, const char *path, int self)
+{
+	char **names;
+
+	if (S_ISDIR(st->st_mode))
+		return;
+	if (self)
+		fuse_invalidate_path(fs->fuse, path);
+	names = links_others(st->st_dev, st->st_ino, path);
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		fuse_invalidate_path(fs->fuse, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 void ops_fill(struct fuse_operations *ops)
 {
 	memset(ops, 0, sizeof(*ops));
 	ops->init = op_init;
 	ops->fsyncdir = op_fsyncdir;
+	ops->opendir = op_opendir;       /* speed */
 	ops_attr_fill(ops);
 	ops_file_fill(ops);
 	ops_ns_fill(ops);
+	ops_new_fill(ops);
 }

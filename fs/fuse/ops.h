@@ -29,6 +29,10 @@ struct handle {
 	struct ent *e;           /* SOPS view/draft or memory-only file */
 	int writable;
 	struct guard_hold *hold; /* leak guard: bytes held back (fs/guard) */
+	int killpriv;            /* a pending file with set-ID bits opened for
+				    writing by a user other than root: its
+				    first write clears them, as on a local
+				    filesystem */
 };
 
 #define FH(fi) ((struct handle *)(uintptr_t)(fi)->fh)
@@ -39,6 +43,42 @@ void ops_fill(struct fuse_operations *ops);
 void ops_attr_fill(struct fuse_operations *ops);
 void ops_file_fill(struct fuse_operations *ops);
 void ops_ns_fill(struct fuse_operations *ops);
+void ops_new_fill(struct fuse_operations *ops);   /* mkdir, mknod, symlink */
+
+/* Give a new object dfd/name to the calling user (and group, unless the
+ * directory is set-group-ID) when the daemon runs as root (ops_new.c). */
+void own_new(int dfd, const char *name, mode_t mode);
+/* Create the empty placeholder of a new ordinary file in SRC and its
+ * pending entry (*out, a reference). Namespace write lock held. */
+int new_placeholder(struct sopsfs *fs, const char *path, mode_t mode, struct ent **out);
+/* open(O_CREAT) of a file that does not exist (fi NULL: mknod). */
+int ops_create_file(const char *path, mode_t mode, struct fuse_file_info *fi);
+/* A hard-linked file (st, lstat in SRC) changed through path: the kernel
+ * drops what it cached for its other names (and for path itself when
+ * self). Call without the namespace lock. */
+void inval_links(struct sopsfs *fs, const struct stat *st, const char *path, int self);
+
+/* unlink in SRC (ops_ns.c). */
+int unlink_backing(struct sopsfs *fs, const char *path);
+
+/* Pending new files (ops_pending.c); namespace write lock held. */
+void forget_pending(struct sopsfs *fs, struct ent *e);
+int pending_to_virt(struct sopsfs *fs, const char *from, struct res *rf);
+void settle_pending(struct sopsfs *fs, const char *path);
+void follow_rename(struct sopsfs *fs, const char *from, const char *to);
+int pending_leaves_src(struct sopsfs *fs, const char *to, struct res *rt);
+/* The set-ID bits a write by an unprivileged user clears. */
+mode_t setid_bits(const struct stat *st);
+/* The first write through a killpriv handle clears them in SRC. */
+void pending_kill_priv(struct sopsfs *fs, struct handle *h);
+/* A pending file growing past max_file settles and h goes on with its
+ * file in SRC: 1 when moved, 0 when not, -errno. No lock held. */
+int pending_spill(struct sopsfs *fs, struct handle *h, size_t size);
+/* truncate(2) of a pending file past max_file (it settles first). */
+int pending_truncate(struct sopsfs *fs, const char *path, struct ent *e, off_t size);
+
+/* Open a file whose content lives in its entry (memory-only or pending). */
+int open_mem(struct ent *e, struct fuse_file_info *fi);
 
 #define RDLOCK(fs) pthread_rwlock_rdlock(&(fs)->ns)
 #define WRLOCK(fs) pthread_rwlock_wrlock(&(fs)->ns)

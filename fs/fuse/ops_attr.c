@@ -3,6 +3,7 @@
 #include "ops.h"
 #include "../entries/names.h"
 #include "../prefetch/prefetch.h"
+#include "../entries/links.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,6 +66,19 @@ void virt_stat(struct sopsfs *fs, const struct ent *e, struct stat *st)
 	(void)fs;
 }
 
+/* A new file not settled yet: SRC's placeholder with the content and
+ * times held in memory. e->mu held. */
+static void pending_stat(const struct ent *e, struct stat *st)
+{
+	st->st_size = (off_t)e->content.len;
+	st->st_blocks = (blkcnt_t)((e->content.len + 511) / 512);
+	st->st_atim = e->atime;
+	st->st_mtim = e->mtime;
+	if (e->ctime.tv_sec > st->st_ctim.tv_sec ||
+	    (e->ctime.tv_sec == st->st_ctim.tv_sec && e->ctime.tv_nsec > st->st_ctim.tv_nsec))
+		st->st_ctim = e->ctime;
+}
+
 /* Adjust the lstat of a backing regular file to what the mount shows. */
 static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 {
@@ -74,15 +88,20 @@ static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 	if (e == NULL)
 		return;
 	pthread_mutex_lock(&e->mu);
-	if (!e->has_draft)
-		ent_refresh(fs, e, st);
-	if (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft) {
-		ent_data(e, &len);
-		st->st_size = (off_t)(e->kind == VF_ERROR && !e->has_draft ? 0 : len);
-		st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
-		st->st_mode = S_IFREG | fs->o.view_mode;
-		e->attr_gen = e->gen;      /* the kernel now knows this size */
+	if (e->pending) {
+		pending_stat(e, st);
+	} else {
+		if (!e->has_draft)
+			ent_refresh(fs, e, st);
+		if (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft) {
+			ent_data(e, &len);
+			st->st_size = (off_t)(e->kind == VF_ERROR && !e->has_draft ? 0 : len);
+			st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+			st->st_mode = S_IFREG | fs->o.view_mode;
+			e->attr_gen = e->gen;      /* the kernel now knows this size */
+		}
 	}
+	st->st_ino = ent_show_ino(e, st->st_ino);
 	pthread_mutex_unlock(&e->mu);
 	ent_put(fs, e);
 }
@@ -104,6 +123,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		pthread_mutex_unlock(&r.e->mu);
 	} else if (rc == 0) {
 		*st = r.st;
+		if (r.st.st_nlink > 1 && !S_ISDIR(r.st.st_mode))
+			links_note(r.st.st_dev, r.st.st_ino, path);
 		if (S_ISREG(st->st_mode))
 			view_stat(fs, path, st);
 	}
@@ -119,15 +140,39 @@ struct dir_fill {
 	enum fuse_fill_dir_flags plus;
 };
 
-static void fill_virt(void *arg, struct ent *e, const char *name)
+/* Memory-only children, collected under the table lock and listed after
+ * it is released (listing may look each one up). */
+struct virt_names {
+	struct buf names;          /* NUL-separated */
+	struct buf modes;          /* mode_t per name */
+};
+
+static void collect_virt(void *arg, struct ent *e, const char *name)
 {
-	struct dir_fill *d = arg;
+	struct virt_names *v = arg;
+
+	if (e->virt && !e->unlinked &&
+	    buf_add(&v->names, name, strlen(name) + 1) == 0)
+		buf_add(&v->modes, &e->mode, sizeof(e->mode));
+}
+
+static void fill_virt(struct sopsfs *fs, struct dir_fill *d)
+{
+	struct virt_names v = { BUF_INIT, BUF_INIT };
+	const char *name;
 	struct stat st;
 
-	memset(&st, 0, sizeof(st));
-	st.st_mode = e->mode;
-	if (e->virt && !e->unlinked)
-		d->filler(d->buf, name, &st, 0, d->plus);
+	ent_foreach_child(fs, d->dir, collect_virt, &v);
+	name = (const char *)v.names.data;
+	for (size_t i = 0; i < v.modes.len / sizeof(mode_t); i++) {
+		memset(&st, 0, sizeof(st));
+		memcpy(&st.st_mode, v.modes.data + i * sizeof(mode_t), sizeof(mode_t));
+		if (d->filler(d->buf, name, &st, 0, d->plus) != 0)
+			break;
+		name += strlen(name) + 1;
+	}
+	buf_free(&v.names);
+	buf_free(&v.modes);
 }
 
 /* Is dir/name hidden (whiteout, internal temp file, or shown as virt)? */
@@ -181,7 +226,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		if (filler(buf, de->d_name, &st, 0, d.plus) != 0)
 			break;
 	}
-	ent_foreach_child(fs, path, fill_virt, &d);
+	fill_virt(fs, &d);
 	UNLOCK(fs);
 	closedir(dir);
 	return 0;
@@ -224,8 +269,11 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	return fstatvfs(sopsfs_g->b.rootfd, sv) == 0 ? 0 : -errno;
 }
 
-/* Run fn on the backing file through /proc/self/fd (works for O_PATH fds). */
-static int with_backing(const char *path, int (*fn)(const char *proc, void *arg), void *arg)
+/* Run fn on the backing file through /proc/self/fd (works for O_PATH fds);
+ * fn also gets the O_PATH fd itself. */
+typedef int (*backing_fn)(int fd, const char *proc, void *arg);
+
+static int with_backing(const char *path, backing_fn fn, void *arg)
 {
 	struct sopsfs *fs = sopsfs_g;
 	int fd = backing_open_path(&fs->b, path, O_PATH, 0), rc;
@@ -234,13 +282,14 @@ static int with_backing(const char *path, int (*fn)(const char *proc, void *arg)
 	if (fd < 0)
 		return fd;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	rc = fn(proc, arg);
+	rc = fn(fd, proc, arg);
 	close(fd);
 	return rc;
 }
 
-static int do_chmod(const char *proc, void *arg)
+static int do_chmod(int fd, const char *proc, void *arg)
 {
+	(void)fd;
 	return chmod(proc, *(mode_t *)arg) == 0 ? 0 : -errno;
 }
 
@@ -249,30 +298,48 @@ struct own {
 	gid_t gid;
 };
 
-static int do_chown(const char *proc, void *arg)
+static int do_chown(int fd, const char *proc, void *arg)
 {
 	struct own *o = arg;
 
-	return chown(proc, o->uid, o->gid) == 0 ? 0 : -errno;
+	(void)proc;   /* the fd itself: a symlink is not followed */
+	return fchownat(fd, "", o->uid, o->gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 
-static int do_utimens(const char *proc, void *arg)
+static int do_utimens(int fd, const char *proc, void *arg)
 {
+	(void)fd;
 	return utimensat(AT_FDCWD, proc, arg, 0) == 0 ? 0 : -errno;
 }
 
+/* A pending file shows the times set on its placeholder from now on. */
+static void pending_times(struct sopsfs *fs, const char *path, struct ent *e)
+{
+	struct stat st;
+
+	if (backing_stat(&fs->b, path, &st) != 0)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->atime = st.st_atim;
+	e->mtime = st.st_mtim;
+	e->ctime = st.st_ctim;
+	pthread_mutex_unlock(&e->mu);
+}
+
 /* For memory-only entries, apply to the entry; else to the backing file. */
-static int attr_op(const char *path, int (*fn)(const char *proc, void *arg), void *arg,
+static int attr_op(const char *path, backing_fn fn, void *arg,
 		   void (*virt)(struct ent *e, void *arg))
 {
 	struct sopsfs *fs = sopsfs_g;
 	struct res r;
+	struct stat st;
 	int rc;
 
 	if (names_in_git(path))
 		return -EROFS;
 	WRLOCK(fs);
 	rc = resolve(fs, path, &r);
+	st = r.st;
 	if (rc == 0 && r.kind == R_NONE)
 		rc = -ENOENT;
 	else if (rc == 0 && r.kind == R_VIRT) {
@@ -280,13 +347,17 @@ static int attr_op(const char *path, int (*fn)(const char *proc, void *arg), voi
 		virt(r.e, arg);
 		clock_gettime(CLOCK_REALTIME, &r.e->ctime);
 		pthread_mutex_unlock(&r.e->mu);
-	} else if (rc == 0 && S_ISLNK(r.st.st_mode) && fn != do_utimens) {
+	} else if (rc == 0 && S_ISLNK(r.st.st_mode) && fn == do_chmod) {
 		rc = -EOPNOTSUPP;
 	} else if (rc == 0) {
 		rc = with_backing(path, fn, arg);
+		if (rc == 0 && r.e != NULL && r.e->pending && fn == do_utimens)
+			pending_times(fs, path, r.e);
 	}
 	res_done(fs, &r);
 	UNLOCK(fs);
+	if (rc == 0 && r.kind == R_BACKING && st.st_nlink > 1)
+		inval_links(fs, &st, path, 0);
 	return rc;
 }
 
@@ -316,7 +387,8 @@ static void virt_utimens(struct ent *e, void *arg)
 }
 
 /* Decrypted views always show view_mode; editors chmod a saved file to the
- * mode they saw, which must not change the encrypted file's mode in SRC. */
+ * mode they saw, which must not change the encrypted file's mode in SRC.
+ * Any other mode is the user's and goes to the encrypted file. */
 static int is_view(const char *path)
 {
 	struct sopsfs *fs = sopsfs_g;
@@ -325,7 +397,8 @@ static int is_view(const char *path)
 
 	if (e != NULL) {
 		pthread_mutex_lock(&e->mu);
-		yes = !e->virt && (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft);
+		yes = !e->virt && !e->pending &&
+		      (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft);
 		pthread_mutex_unlock(&e->mu);
 		ent_put(fs, e);
 	}
@@ -335,7 +408,7 @@ static int is_view(const char *path)
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	(void)fi;
-	if (is_view(path))
+	if ((mode & 07777) == sopsfs_g->o.view_mode && is_view(path))
 		return 0;
 	return attr_op(path, do_chmod, &mode, virt_chmod);
 }
@@ -416,38 +489,42 @@ struct xa {
 	int flags;
 };
 
-static int do_getxattr(const char *proc, void *arg)
+static int do_getxattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 	ssize_t n = getxattr(proc, x->name, x->buf, x->size);
 
+	(void)fd;
 	return n < 0 ? -errno : (int)n;
 }
 
-static int do_listxattr(const char *proc, void *arg)
+static int do_listxattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 	ssize_t n = listxattr(proc, x->buf, x->size);
 
+	(void)fd;
 	return n < 0 ? -errno : (int)n;
 }
 
-static int do_setxattr(const char *proc, void *arg)
+static int do_setxattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 
+	(void)fd;
 	return setxattr(proc, x->name, x->val, x->size, x->flags) == 0 ? 0 : -errno;
 }
 
-static int do_removexattr(const char *proc, void *arg)
+static int do_removexattr(int fd, const char *proc, void *arg)
 {
 	struct xa *x = arg;
 
+	(void)fd;
 	return removexattr(proc, x->name) == 0 ? 0 : -errno;
 }
 
 /* xattr ops on backing files only (memory-only entries have none). */
-static int xattr_backing(const char *path, int (*fn)(const char *, void *), struct xa *x)
+static int xattr_backing(const char *path, backing_fn fn, struct xa *x)
 {
 	struct sopsfs *fs = sopsfs_g;
 	struct res r;

@@ -153,7 +153,7 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 	return rc;
 }
 
-static int open_virt(struct ent *e, struct fuse_file_info *fi)
+int open_mem(struct ent *e, struct fuse_file_info *fi)
 {
 	struct handle *h;
 
@@ -166,8 +166,17 @@ static int open_virt(struct ent *e, struct fuse_file_info *fi)
 	}
 	h = new_handle(-1, ent_ref(e), is_write(fi->flags));
 	pthread_mutex_unlock(&e->mu);
-	if (h == NULL)
+	if (h == NULL) {
+		ent_put(sopsfs_g, e);
 		return -ENOMEM;
+	}
+	if (h->writable && e->pending && !e->virt) {
+		struct fuse_context *c = fuse_get_context();
+		struct stat st;
+
+		h->killpriv = c != NULL && c->uid != 0 &&
+			      backing_stat(&sopsfs_g->b, e->path, &st) == 0 && setid_bits(&st) != 0;
+	}
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 1;
 	return 0;
@@ -186,7 +195,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (rc == 0 && r.kind == R_NONE)
 		rc = -ENOENT;
 	else if (rc == 0 && r.kind == R_VIRT)
-		rc = open_virt(r.e, fi);
+		rc = open_mem(r.e, fi);
+	else if (rc == 0 && r.e != NULL && r.e->pending)
+		rc = open_mem(r.e, fi);        /* a new file not settled yet */
 	else if (rc == 0 && S_ISREG(r.st.st_mode))
 		rc = open_backing(fs, path, &r, fi);
 	else if (rc == 0) {
@@ -199,6 +210,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		else if (fd >= 0)
 			close(fd);
 	}
+	/* a reader has nothing to flush: the kernel skips FLUSH on close */
+	if (rc == 0 && !is_write(fi->flags))
+		fi->noflush = 1;
 	res_done(fs, &r);
 	UNLOCK(fs);
 	return rc;
@@ -270,7 +284,7 @@ static int rsync_scratch(struct sopsfs *fs, const char *path)
 	return yes;
 }
 
-static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+int ops_create_file(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct sopsfs *fs = sopsfs_g;
 	struct res r;
@@ -283,7 +297,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	WRLOCK(fs);
 	rc = resolve(fs, path, &r);
 	if (rc == 0 && r.kind != R_NONE) {
-		rc = (fi->flags & O_EXCL) ? -EEXIST : 0;
+		rc = (fi == NULL || (fi->flags & O_EXCL)) ? -EEXIST : 0;
 		if (rc == 0) {
 			res_done(fs, &r);
 			UNLOCK(fs);
@@ -295,18 +309,24 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 			e = new_virt(fs, path, mode, 1, NULL);
 		else if ((id = ident_for_path(fs, path, &r)) != NULL)
 			e = new_virt(fs, path, mode, 0, id);
+		else if (r.e == NULL || !r.e->whiteout)
+			rc = new_placeholder(fs, path, mode, &e);   /* ordinary new file */
 		else if ((e = new_virt(fs, path, mode, 0, NULL)) != NULL)
-			e->pending = 1;     /* ordinary new file: written through later */
-		if (e != NULL) {
-			rc = open_virt(e, fi);
-			ent_put(fs, e);
-		} else {
+			e->pending = 1;     /* SRC's file here is hidden: written over later */
+		if (rc == 0 && e != NULL)
+			rc = fi != NULL ? open_mem(e, fi) : 0;
+		else if (rc == 0)
 			rc = -ENOMEM;
-		}
+		ent_put(fs, e);
 	}
 	res_done(fs, &r);
 	UNLOCK(fs);
 	return rc;
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	return ops_create_file(path, mode, fi);
 }
 
 static int op_read(const char *path, char *buf, size_t size, off_t off,
@@ -323,7 +343,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 		return n < 0 ? -errno : (int)n;
 	}
 	pthread_mutex_lock(&h->e->mu);
-	if (!h->e->has_draft && !h->e->virt && h->e->view == NULL) {
+	if (!h->e->has_draft && !h->e->virt && !h->e->pending && h->e->view == NULL) {
 		/* the view was evicted: rebuild it */
 		struct stat st;
 		const char *name;
@@ -333,6 +353,18 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 			ent_refresh(sopsfs_g, h->e, &st);
 		if (dfd >= 0)
 			close(dfd);
+		if (h->e->kind == VF_PLAIN) {
+			/* a new file that settled while open: its bytes are in SRC */
+			int fd = backing_open_file(&sopsfs_g->b, h->e->path, O_RDONLY);
+
+			pthread_mutex_unlock(&h->e->mu);
+			n = fd < 0 ? fd : pread(fd, buf, size, off);
+			if (fd >= 0 && n < 0)
+				n = -errno;
+			if (fd >= 0)
+				close(fd);
+			return (int)n;
+		}
 	}
 	d = ent_data(h->e, &len);
 	n = 0;
@@ -351,10 +383,18 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	struct handle *h = FH(fi);
 	struct ent *e = h->e;
 	size_t end;
+	int rc;
 
+	if (e != NULL && (rc = pending_spill(sopsfs_g, h, (size_t)off + size)) != 0) {
+		if (rc < 0)
+			return rc;
+		e = NULL;
+	}
 	if (e == NULL)      /* leak guard: checks, then pwrite */
 		return guard_pwrite(sopsfs_g, path, h->fd, &h->hold, buf, size, off,
 				    fi->flags & O_APPEND);
+	if (h->killpriv)
+		pending_kill_priv(sopsfs_g, h);
 	pthread_mutex_lock(&e->mu);
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
@@ -378,7 +418,7 @@ static int truncate_ent(struct sopsfs *fs, struct ent *e, off_t size)
 	int rc = 0;
 
 	pthread_mutex_lock(&e->mu);
-	if (!e->virt && !e->has_draft)
+	if (!e->virt && !e->has_draft && !e->pending)
 		rc = start_draft(fs, e);
 	if (rc == 0 && (size_t)size != e->content.len) {
 		rc = set_size(e, (size_t)size);
@@ -397,6 +437,9 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	if (size < 0)
 		return -EINVAL;
 	if (fi != NULL && FH(fi) != NULL) {
+		rc = pending_spill(fs, FH(fi), (size_t)size);
+		if (rc < 0)
+			return rc;
 		if (FH(fi)->e != NULL)
 			return truncate_ent(fs, FH(fi)->e, size);
 		return ftruncate(FH(fi)->fd, size) == 0 ? 0 : -errno;
@@ -407,7 +450,10 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	rc = resolve(fs, path, &r);
 	if (rc == 0 && r.kind == R_NONE)
 		rc = -ENOENT;
-	else if (rc == 0 && r.kind == R_VIRT)
+	else if (rc == 0 && r.kind != R_VIRT && r.e != NULL && r.e->pending &&
+		 (size_t)size > fs->o.max_file)
+		rc = pending_truncate(fs, path, r.e, size);
+	else if (rc == 0 && (r.kind == R_VIRT || (r.e != NULL && r.e->pending)))
 		rc = truncate_ent(fs, r.e, size);
 	else if (rc == 0) {
 		struct ent *e = S_ISREG(r.st.st_mode) ? ent_get(fs, path) : NULL;

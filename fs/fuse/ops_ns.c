@@ -16,6 +16,7 @@
 #include "ops.h"
 #include "../writeback/commit.h"
 #include "../entries/names.h"
+#include "../entries/links.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,23 +77,6 @@ struct ident *ident_for_path(struct sopsfs *fs, const char *path, struct res *r)
 	return id;
 }
 
-static int op_mkdir(const char *path, mode_t mode)
-{
-	struct sopsfs *fs = sopsfs_g;
-	const char *name;
-	int dfd, rc;
-
-	if (names_in_git(path))
-		return -EROFS;
-	WRLOCK(fs);
-	dfd = backing_parent(&fs->b, path, &name);
-	rc = dfd < 0 ? dfd : mkdirat(dfd, name, mode) == 0 ? 0 : -errno;
-	if (dfd >= 0)
-		close(dfd);
-	UNLOCK(fs);
-	return rc;
-}
-
 static void drop_virt_child(void *arg, struct ent *e, const char *name)
 {
 	int *n = arg;
@@ -122,7 +106,7 @@ static int op_rmdir(const char *path)
 	return rc;
 }
 
-static int unlink_backing(struct sopsfs *fs, const char *path)
+int unlink_backing(struct sopsfs *fs, const char *path)
 {
 	const char *name;
 	int dfd = backing_parent(&fs->b, path, &name), rc;
@@ -172,6 +156,10 @@ static int op_unlink(const char *path)
 		/* A hidden old version (whiteout) stays in SRC: editors unlink
 		 * their failed new file before renaming the backup back. */
 		drop_virt(fs, r.e);
+	} else if (rc == 0 && r.e != NULL && r.e->pending) {
+		rc = unlink_backing(fs, path);
+		if (rc == 0)
+			forget_pending(fs, r.e);
 	} else if (rc == 0) {
 		if (is_sops_backing(fs, path, &r))
 			id = sops_ident(fs, path);
@@ -197,6 +185,10 @@ static int op_unlink(const char *path)
 	ident_unref(id);
 	res_done(fs, &r);
 	UNLOCK(fs);
+	if (rc == 0 && r.kind == R_BACKING && r.st.st_nlink > 1) {
+		links_drop(r.st.st_dev, r.st.st_ino, path);
+		inval_links(fs, &r.st, path, 0);
+	}
 	return rc;
 }
 
@@ -318,7 +310,8 @@ static int commit_bytes_to(struct sopsfs *fs, const char *to, struct res *rt, st
 		dst->mode = like ? like->mode : (S_IFREG | 0600);
 		dst->uid = like ? like->uid : getuid();
 		dst->gid = like ? like->gid : getgid();
-		dst->ino = dst->ino ? dst->ino : ent_new_ino();
+		/* the file keeps the number of what was renamed onto it */
+		dst->ino = like && like->ino ? like->ino : ent_new_ino();
 		clock_gettime(CLOCK_REALTIME, &dst->mtime);
 		dst->atime = dst->ctime = dst->mtime;
 		rc = commit_ent(fs, dst);
@@ -357,6 +350,7 @@ static int rename_virt_to_path(struct sopsfs *fs, struct ent *src, const char *t
 		if (rc == 0) {
 			struct ent *t = ent_find(fs, to);
 
+			commit_owner(fs, to, src->uid, src->gid);
 			if (t != NULL) {
 				t->whiteout = 0;
 				t->kind = VF_UNKNOWN;
@@ -397,6 +391,7 @@ static int rename_plain_onto_sops(struct sopsfs *fs, const char *from, const cha
 	memset(&like, 0, sizeof(like));
 	like.mode = S_IFREG | (rf->st.st_mode & 07777);
 	like.uid = rf->st.st_uid;
+	like.ino = rf->st.st_ino;
 	like.gid = rf->st.st_gid;
 	if (rc == 0)
 		rc = commit_bytes_to(fs, to, rt, id, plain.data ? plain.data : (uint8_t *)"",
@@ -409,22 +404,8 @@ static int rename_plain_onto_sops(struct sopsfs *fs, const char *from, const cha
 	return rc;
 }
 
-/* A new ordinary file not written through yet is written now (link and
- * rename-exchange need it in SRC). Namespace write lock held. */
-static void settle_pending(struct sopsfs *fs, const char *path)
-{
-	struct ent *e = ent_find(fs, path);
-
-	if (e != NULL && e->pending && e->virt && e->writers == 0) {
-		pthread_mutex_lock(&e->mu);
-		e->flush_at = 0;
-		pthread_mutex_unlock(&e->mu);
-		ent_flush_pending(fs, 1);
-	}
-	ent_put(fs, e);
-}
-
-static int rename_backing(struct sopsfs *fs, const char *from, const char *to, unsigned flags)
+static int rename_backing(struct sopsfs *fs, const char *from, const char *to, unsigned flags,
+			  int is_dir)
 {
 	const char *n1, *n2;
 	int d1 = backing_parent(&fs->b, from, &n1), d2, rc;
@@ -447,6 +428,8 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 	if ((e = ent_find(fs, to)) != NULL) {
 		if (e->virt)
 			drop_virt(fs, e);
+		else if (e->pending && !(flags & RENAME_EXCHANGE))
+			forget_pending(fs, e);  /* its placeholder was replaced */
 		pthread_mutex_lock(&e->mu);
 		e->whiteout = 0;
 		e->kind = VF_UNKNOWN;
@@ -456,10 +439,18 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 	}
 	if ((e = ent_find(fs, from)) != NULL) {
 		pthread_mutex_lock(&e->mu);
-		e->kind = VF_UNKNOWN;
-		ent_drop_view(fs, e);
+		if (!e->pending) {
+			e->kind = VF_UNKNOWN;
+			ent_drop_view(fs, e);
+		}
 		pthread_mutex_unlock(&e->mu);
 		ent_put(fs, e);
+	}
+	if (!(flags & RENAME_EXCHANGE)) {
+		if (is_dir)
+			ent_rename_dir(fs, from, to);
+		else
+			follow_rename(fs, from, to);
 	}
 	return 0;
 }
@@ -482,6 +473,10 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		rc = resolve(fs, to, &rt);
 	else
 		memset(&rt, 0, sizeof(rt));
+	if (rc == 0 && rf.kind == R_BACKING && rf.e != NULL && rf.e->pending &&
+	    strcmp(from, to) != 0 && !(flags & RENAME_EXCHANGE) &&
+	    !((flags & RENAME_NOREPLACE) && rt.kind != R_NONE) && pending_leaves_src(fs, to, &rt))
+		rc = pending_to_virt(fs, from, &rf);
 	if (rc == 0 && rf.kind == R_NONE)
 		rc = -ENOENT;
 	else if (rc == 0 && (flags & RENAME_NOREPLACE) && rt.kind != R_NONE)
@@ -513,12 +508,20 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		} else {
 			if (rt.kind == R_VIRT)
 				drop_virt(fs, rt.e);
-			rc = rename_backing(fs, from, to, flags);
+			rc = rename_backing(fs, from, to, flags, S_ISDIR(rf.st.st_mode));
 		}
 	}
 	res_done(fs, &rf);
 	res_done(fs, &rt);
 	UNLOCK(fs);
+	if (rc == 0 && rt.kind == R_BACKING && rt.st.st_nlink > 1 && !(flags & RENAME_EXCHANGE)) {
+		links_drop(rt.st.st_dev, rt.st.st_ino, to);
+		inval_links(fs, &rt.st, to, 0);
+	}
+	if (rc == 0 && rf.kind == R_BACKING && rf.st.st_nlink > 1) {
+		links_drop(rf.st.st_dev, rf.st.st_ino, from);
+		inval_links(fs, &rf.st, from, 0);
+	}
 	return rc;
 }
 
@@ -547,64 +550,21 @@ static int op_link(const char *from, const char *to)
 		if (d2 >= 0)
 			close(d2);
 	}
+	if (rc == 0) {
+		links_note(r.st.st_dev, r.st.st_ino, from);
+		links_note(r.st.st_dev, r.st.st_ino, to);
+	}
 	res_done(fs, &r);
 	UNLOCK(fs);
-	return rc;
-}
-
-static int op_symlink(const char *target, const char *path)
-{
-	struct sopsfs *fs = sopsfs_g;
-	const char *name;
-	int rc, dfd;
-
-	if (names_in_git(path))
-		return -EROFS;
-	WRLOCK(fs);
-	if (names_is_scratch(path)) {
-		/* emacs lock files (.#name -> user@host.pid) stay in memory */
-		struct ent *e = ent_get(fs, path);
-
-		rc = e == NULL ? -ENOMEM : 0;
-		if (e != NULL) {
-			ent_overlay(fs, e);
-			pthread_mutex_lock(&e->mu);
-			if (e->virt && !e->unlinked) {
-				rc = -EEXIST;
-			} else {
-				struct fuse_context *ctx = fuse_get_context();
-
-				e->virt = e->scratch = e->symlink = 1;
-				e->unlinked = 0;
-				e->mode = S_IFLNK | 0777;
-				e->uid = ctx->uid;
-				e->gid = ctx->gid;
-				clock_gettime(CLOCK_REALTIME, &e->mtime);
-				e->atime = e->ctime = e->mtime;
-				e->ino = ent_new_ino();
-				buf_truncate(&e->content, 0);
-				buf_adds(&e->content, target);
-				e->has_draft = 1;
-			}
-			pthread_mutex_unlock(&e->mu);
-			ent_put(fs, e);
-		}
-	} else {
-		dfd = backing_parent(&fs->b, path, &name);
-		rc = dfd < 0 ? dfd : symlinkat(target, dfd, name) == 0 ? 0 : -errno;
-		if (dfd >= 0)
-			close(dfd);
-	}
-	UNLOCK(fs);
+	if (rc == 0)
+		inval_links(fs, &r.st, from, 1);   /* every name's link count changed */
 	return rc;
 }
 
 void ops_ns_fill(struct fuse_operations *ops)
 {
-	ops->mkdir = op_mkdir;
 	ops->rmdir = op_rmdir;
 	ops->unlink = op_unlink;
 	ops->rename = op_rename;
 	ops->link = op_link;
-	ops->symlink = op_symlink;
 }

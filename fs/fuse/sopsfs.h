@@ -36,6 +36,7 @@ struct sopsfs_opts {
 	int debug;
 	int allow_other;
 	char *scratch;             /* extra scratch patterns (write side) */
+	double cache_timeout;      /* speed: kernel entry/attr cache, s (fs/cache) */
 	/* kms1: key services (fs/prefetch) */
 	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 16) */
 	int prefetch;              /* -o prefetch=on|off (default on) */

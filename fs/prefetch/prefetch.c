@@ -50,7 +50,7 @@ static int may_be_sops(const char *t, size_t n)
 /* Does the file have a key-service master key? Files with only age and
  * PGP keys are left to the reader: they need no round trip, and a PGP
  * unwrap may ask for a passphrase, which a directory listing must not. */
-static int has_network_key(const struct sops_meta *m)
+int pf_has_network_key(const struct sops_meta *m)
 {
 	for (size_t g = 0; g < m->ngroups; g++)
 		for (size_t k = 0; k < m->groups[g].nkeys; k++) {
@@ -71,7 +71,7 @@ static int fetch_only(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DAT
 		      struct sops_err *err)
 {
 	struct prefetch *p = arg;
-	int rc = has_network_key(m) ? pf_get_key(p->fs, m, key, fetching, err) : -1;
+	int rc = pf_has_network_key(m) ? pf_get_key(p->fs, m, key, fetching, err) : -1;
 
 	if (rc == 0) {
 		pthread_mutex_lock(&p->mu);
@@ -229,6 +229,10 @@ void prefetch_dir(struct prefetch *p, const char *dir)
 	int fd;
 
 	if (p == NULL || !p->enabled || p->nthreads == 0)
+		return;
+	/* speed: nothing to win before a key-service file has been read (an
+	 * age/PGP-only tree would pay a listing and a read of every file) */
+	if (!pf_network_seen())
 		return;
 	pthread_mutex_lock(&p->mu);
 	int skip = seen_recently(p, dir);

@@ -6,6 +6,7 @@
 #include "../audit/audit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,13 @@ static int join(struct flight *f, uint8_t key[SOPS_DATA_KEY_LEN], struct sops_er
 	return rc;
 }
 
+static atomic_int network_seen;
+
+int pf_network_seen(void)
+{
+	return atomic_load(&network_seen);
+}
+
 int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 	       const char *path, struct sops_err *err)
 {
@@ -82,6 +90,8 @@ int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DA
 	uint8_t id[32];
 	int rc;
 
+	if (!atomic_load(&network_seen) && pf_has_network_key(m))
+		atomic_store(&network_seen, 1);     /* speed: prefetch is worth it */
 	if (meta_key_id(m, id) != 0)
 		return err_set(err, EX_ERROR, "out of memory");
 	if (keycache_get(fs->keys, id, key))

@@ -19,6 +19,11 @@ int pf_get_key(struct sopsfs *fs, const struct sops_meta *m, uint8_t key[SOPS_DA
 	       const char *path,
 	       struct sops_err *err);
 
+/* Does the file have a key-service (not age, not PGP) master key? */
+int pf_has_network_key(const struct sops_meta *m);
+/* Has a file with one been looked up in this mount? (prefetch starts then) */
+int pf_network_seen(void);
+
 /* Unwraps currently running (for tests and -d logs). */
 int pf_unwraps_running(void);
 

@@ -53,6 +53,89 @@ int commit_plain(struct sopsfs *fs, const char *path, const void *data, size_t l
 	return 0;
 }
 
+void commit_owner(struct sopsfs *fs, const char *path, uid_t uid, gid_t gid)
+{
+	const char *name;
+	int dfd;
+
+	if (geteuid() != 0 || (uid == geteuid() && gid == getegid()))
+		return;
+	dfd = backing_parent(&fs->b, path, &name);
+	if (dfd < 0)
+		return;
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+		sopsfs_log("%s: cannot give the new file its owner: %s", path, strerror(errno));
+	close(dfd);
+}
+
+static int write_at(int fd, const uint8_t *p, size_t len)
+{
+	off_t off = 0;
+
+	while ((size_t)off < len) {
+		ssize_t n = pwrite(fd, p + off, len - (size_t)off, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		off += n;
+	}
+	return ftruncate(fd, (off_t)len) == 0 ? 0 : -errno;
+}
+
+/* Open the placeholder for writing through /proc (an O_PATH fd checked to
+ * be the same file); a file without write permission is opened with the
+ * owner's write bit set for the moment. */
+static int open_placeholder(int pfd, const struct stat *st)
+{
+	char proc[64];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && chmod(proc, (st->st_mode & 07777) | S_IWUSR) == 0) {
+		fd = open(proc, O_WRONLY | O_CLOEXEC);
+		chmod(proc, st->st_mode & 07777);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+int commit_settle(struct sopsfs *fs, struct ent *e)
+{
+	struct stat st;
+	struct timespec ts[2] = { e->atime, e->mtime };
+	int pfd = backing_open_path(&fs->b, e->path, O_PATH, 0), fd, rc;
+
+	if (pfd < 0 || fstat(pfd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_ino != e->bid.ino || st.st_dev != e->bid.dev) {
+		sopsfs_log("%s: replaced or removed in the source directory before its content "
+			   "was written; the source directory's version is kept", e->path);
+		if (pfd >= 0)
+			close(pfd);
+		return 0;
+	}
+	/* leak guard: a new file about to get a decrypted secret stays in memory */
+	rc = e->dirty ? guard_check_bytes(fs, e->path, e->content.data ? e->content.data
+							  : (const uint8_t *)"", e->content.len) : 0;
+	fd = e->dirty && rc == 0 ? open_placeholder(pfd, &st) : -1;
+	close(pfd);
+	if (!e->dirty || rc != 0)
+		return rc;
+	if (fd < 0)
+		return fd;
+	rc = write_at(fd, e->content.data ? e->content.data : (const uint8_t *)"", e->content.len);
+	if (rc == 0 && futimens(fd, ts) != 0)
+		rc = -errno;
+	/* a write by a non-root daemon clears set-id bits: put them back */
+	if (rc == 0 && (st.st_mode & 06000) && fchmod(fd, st.st_mode & 07777) != 0)
+		rc = -errno;
+	close(fd);
+	if (rc != 0)
+		sopsfs_log("%s: cannot write the new file's content: %s", e->path, strerror(-rc));
+	return rc;
+}
+
 struct ident *commit_rule_ident(struct sopsfs *fs, const char *path)
 {
 	char dir[PATH_MAX * 2], abs[PATH_MAX * 2];
@@ -156,8 +239,15 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 	const char *name;
 	struct stat st;
 	int dfd = backing_parent(&fs->b, e->path, &name);
+	/* one inode number for the file's life: what it showed before (a
+	 * memory-only file's, or the replaced backing file's) */
+	ino_t keep = e->ino ? e->ino : e->has_base ? ent_show_ino(e, e->bid.ino) : 0;
 
 	if (dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (keep != 0 && keep != st.st_ino) {
+			e->show_ino = keep;
+			e->show_for = st.st_ino;
+		}
 		bident_from_stat(&e->bid, &st);
 		e->draft_base = e->bid;
 		e->has_base = 1;
@@ -178,6 +268,7 @@ static void after_commit(struct sopsfs *fs, struct ent *e, struct sops_file *new
 	e->kind = VF_SOPS;
 	e->dirty = 0;
 	e->virt = 0;
+	e->ino = 0;
 	e->scratch = 0;
 	e->whiteout = 0;
 	e->commit_failed = 0;
@@ -238,6 +329,8 @@ int commit_ent(struct sopsfs *fs, struct ent *e)
 		return -EIO;
 	}
 	buf_free(&out);
+	if (e->virt && !e->has_base)
+		commit_owner(fs, e->path, e->uid, e->gid);    /* a new file: its creator's */
 	after_commit(fs, e, newf);
 	audit_event(fs, "commit", e->path, NULL, NULL);
 	return 0;

@@ -22,6 +22,16 @@ int commit_ent(struct sopsfs *fs, struct ent *e);
  * renamed onto an ordinary path. 0 or -errno. */
 int commit_plain(struct sopsfs *fs, const char *path, const void *data, size_t len, mode_t mode);
 
+/* Give a file that the daemon (root) just wrote for a memory-only new file
+ * the owner the mount showed for it (no-op when not root). */
+void commit_owner(struct sopsfs *fs, const char *path, uid_t uid, gid_t gid);
+
+/* Settle a pending new file: write its content into its placeholder in
+ * SRC in place (inode, owner, mode, links and xattrs stay) and give it the
+ * times the mount showed. e->mu held. 0 when done (or when SRC replaced or
+ * removed the placeholder meanwhile: SRC wins, logged), else -errno. */
+int commit_settle(struct sopsfs *fs, struct ent *e);
+
 /* Identity for a new file at path from the nearest .sops.yaml creation
  * rule inside SRC; NULL when none applies (or on a config error, logged). */
 struct ident *commit_rule_ident(struct sopsfs *fs, const char *path);

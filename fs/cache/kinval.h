@@ -1,0 +1,52 @@
+/* kinval.h - what the kernel may cache about the mount, and how we take it
+ * back.
+ *
+ * The kernel keeps directory entries, attributes and pages of the mount for
+ * long (cache_timeout, default 3600 s) so that warm passes (cat, grep -r,
+ * ls -lR, find | stat) are answered without a FUSE round trip. That is safe
+ * because everything that can change what the mount shows invalidates the
+ * kernel's copy explicitly:
+ *  - a change in SRC (fs/cache/watch.c: inotify on every directory of SRC),
+ *    which also covers saves through the mount (they are commits to SRC);
+ *  - views wiped on key expiry and SIGUSR1 (fs/fuse/mount.c, as before).
+ * Directory entries: libfuse's high-level API exposes no node ids, so an
+ * entry below the root is invalidated by bumping the connection's epoch
+ * (FUSE_NOTIFY_INC_EPOCH, Linux >= 6.16: every cached dentry is looked up
+ * again once); entries of the root directory directly. Negative entries are
+ * not cached (a new file in SRC appears at once without any notification).
+ * When the kernel lacks the epoch notification, or SRC cannot be watched
+ * (inotify watch limit), the timeouts fall back to 1 s (the former
+ * behaviour) and nothing relies on notifications for entries.
+ */
+#ifndef SOPSFS_KINVAL_H
+#define SOPSFS_KINVAL_H
+
+#include "../fuse/sopsfs.h"
+
+#define KINVAL_DEFAULT_TIMEOUT 3600.0
+#define KINVAL_SHORT_TIMEOUT 1.0
+
+/* op_init: set the kernel cache timeouts (and remember cfg so that they can
+ * be shortened later if invalidation turns out not to be possible). */
+void kinval_config(struct fuse_config *cfg, double timeout);
+
+/* Shorten the timeouts to 1 s for good (SRC can no longer be watched
+ * completely, or the kernel lacks the epoch notification); logs once. */
+void kinval_degrade(const char *why);
+
+/* Are changes pushed to the kernel (long timeouts in force)? */
+int kinval_active(void);
+
+/* Drop the kernel's attributes and pages of a mount path (no-op when the
+ * kernel does not know the path). Never call with the namespace lock held
+ * or from inside a FUSE request. */
+void kinval_path(struct sopsfs *fs, const char *path);
+
+/* The entry name in directory dir (a mount path) changed. */
+void kinval_entry(struct sopsfs *fs, const char *dir, const char *name);
+
+/* Every cached directory entry is looked up again (epoch). 0 or -1 when
+ * the kernel cannot do it (then the timeouts are degraded). */
+int kinval_all_entries(struct sopsfs *fs);
+
+#endif
