@@ -118,15 +118,24 @@ int unlink_backing(struct sopsfs *fs, const char *path)
 	return rc;
 }
 
-/* Forget a memory-only entry (its open handles keep it alive). */
+/* Forget a memory-only entry (its open handles keep it alive). A pending
+ * one (e.g. refused by the leak guard) is gone too: an entry kept for its
+ * whiteout or tomb must not go on as a pending file over what is renamed
+ * there next; with no handle open its content is wiped now. */
 static void drop_virt(struct sopsfs *fs, struct ent *e)
 {
 	pthread_mutex_lock(&e->mu);
 	e->virt = 0;
 	e->scratch = 0;
+	e->pending = 0;
+	e->commit_failed = 0;
 	e->unlinked = e->writers > 0 || e->refs > 2;
 	e->dirty = 0;
 	e->has_draft = 0;
+	if (!e->unlinked) {
+		buf_free(&e->content);
+		ent_clear_error(e);
+	}
 	pthread_mutex_unlock(&e->mu);
 	if (!e->whiteout && e->tomb == NULL)
 		ent_remove(fs, e);
@@ -352,10 +361,15 @@ static int rename_virt_to_path(struct sopsfs *fs, struct ent *src, const char *t
 
 			commit_owner(fs, to, src->uid, src->gid);
 			if (t != NULL) {
+				/* what was at `to` is replaced: a memory-only or
+				 * pending file there (a leak-guard refused one too),
+				 * or a dropped one kept for its whiteout, is gone */
 				t->whiteout = 0;
 				t->kind = VF_UNKNOWN;
 				if (t->virt)
 					drop_virt(fs, t);
+				else if (t->pending || t->unlinked)
+					forget_pending(fs, t);
 				ent_put(fs, t);
 			}
 		}
