@@ -2,7 +2,8 @@
 # run.sh - run every test and print the closing "N passed, N failed" line.
 #
 # Unit tests: build/tests/test_* (built with ASan+UBSan).
-# Script tests: tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh).
+# Script tests: tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh),
+# tests/fuzz/check.sh and tests/stress/check.sh.
 # Every test prints "ok - name", "not ok - name: why" or "skip - name: why";
 # this script counts them. A binary or script that crashes or exits non-zero
 # without reporting a failure counts as one failure.
@@ -42,6 +43,10 @@ for dir in tests/interop tests/mount; do
 		[ -f "$t" ] || continue
 		run_one "${dir#tests/}/$(basename "$t" .sh)" bash "$t"
 	done
+done
+# Hardening (docs/testing.md): short fuzz and random-operation runs.
+for t in tests/fuzz/check.sh tests/stress/check.sh; do
+	[ -f "$t" ] && run_one "$(basename "$(dirname "$t")")/check" bash "$t"
 done
 
 if [ "$skip" -gt 0 ]; then

@@ -74,6 +74,9 @@ static int split_args(const char *line, size_t len, const char *want, struct age
 
 		if (i < len && line[i] != ' ')
 			continue;
+		/* a NUL is not a valid argument byte (and strndup would cut it) */
+		if (memchr(line + start, '\0', i - start) != NULL)
+			return -1;
 		na = realloc(s->args, (s->nargs + 1) * sizeof(*na));
 		if (na == NULL)
 			return -1;
