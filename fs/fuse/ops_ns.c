@@ -424,6 +424,24 @@ static void settle_pending(struct sopsfs *fs, const char *path)
 	ent_put(fs, e);
 }
 
+/* The rename changed only the ctime of e's backing file: keep it the same
+ * file for conflict detection (e->mu held). */
+static void moved_ctime(struct sopsfs *fs, struct ent *e, const char *to)
+{
+	struct stat st;
+	struct bident now;
+
+	if (backing_stat(&fs->b, to, &st) != 0)
+		return;
+	bident_from_stat(&now, &st);
+	now.ctime = e->draft_base.ctime;
+	if (e->has_base && bident_eq(&now, &e->draft_base))
+		e->draft_base.ctime = st.st_ctim;
+	now.ctime = e->bid.ctime;
+	if (bident_eq(&now, &e->bid))
+		e->bid.ctime = st.st_ctim;
+}
+
 static int rename_backing(struct sopsfs *fs, const char *from, const char *to, unsigned flags)
 {
 	const char *n1, *n2;
@@ -455,13 +473,38 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 		ent_put(fs, e);
 	}
 	if ((e = ent_find(fs, from)) != NULL) {
+		int move;
+
 		pthread_mutex_lock(&e->mu);
-		e->kind = VF_UNKNOWN;
-		ent_drop_view(fs, e);
+		/* a file open for writing keeps its state under its new name
+		 * (its next commit goes there, not to the old path) */
+		move = e->writers > 0 && !e->virt && !(flags & RENAME_EXCHANGE) &&
+		       strcmp(from, to) != 0;
+		if (!move) {
+			e->kind = VF_UNKNOWN;
+			ent_drop_view(fs, e);
+		} else {
+			moved_ctime(fs, e, to);
+		}
 		pthread_mutex_unlock(&e->mu);
+		if (move)
+			ent_rename(fs, e, to);
 		ent_put(fs, e);
 	}
 	return 0;
+}
+
+/* Is e an ordinary new file (pending write-through) that is still open for
+ * writing, renamed onto a path that is not encrypted? */
+static int open_pending(struct sopsfs *fs, struct ent *e, const char *to, struct res *rt)
+{
+	struct ident *id;
+
+	if (!e->pending || e->writers == 0 || e->scratch || e->carry || e->id != NULL)
+		return 0;
+	id = ident_for_path(fs, to, rt);
+	ident_unref(id);
+	return id == NULL;
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)
@@ -495,6 +538,13 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 		rf.e->pending = 0;
 		if (rt.kind == R_BACKING)
 			rf.e->whiteout = 1;   /* hide what SRC has at the new name */
+	} else if (rc == 0 && rf.kind == R_VIRT && open_pending(fs, rf.e, to, &rt)) {
+		/* an ordinary new file still open for writing moves in memory
+		 * and is written through when its last writer closes: writing
+		 * it through now would lose what is written after the rename */
+		if (rt.kind == R_VIRT && rt.e != rf.e)
+			drop_virt(fs, rt.e);
+		rc = ent_rename(fs, rf.e, to);
 	} else if (rc == 0 && rf.kind == R_VIRT) {
 		rc = rename_virt_to_path(fs, rf.e, to, &rt);
 	} else if (rc == 0 && S_ISREG(rf.st.st_mode) && names_is_scratch(to) &&
