@@ -26,8 +26,11 @@ struct cursor {
 /* Next line including its '\n'; -1 at EOF before a newline. */
 static int next_line(struct cursor *c, const char **line, size_t *len)
 {
-	const uint8_t *nl = memchr(c->in + c->pos, '\n', c->n - c->pos);
+	const uint8_t *nl;
 
+	if (c->pos >= c->n)    /* also an empty input, whose pointer may be NULL */
+		return -1;
+	nl = memchr(c->in + c->pos, '\n', c->n - c->pos);
 	if (nl == NULL)
 		return -1;
 	*line = (const char *)c->in + c->pos;
