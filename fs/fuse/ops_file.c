@@ -360,6 +360,11 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
 	end = (size_t)off + size;
+	/* a draft lives in (locked) memory: bounded by max_file_mb */
+	if (end > e->content.len && end > sopsfs_g->o.max_file) {
+		pthread_mutex_unlock(&e->mu);
+		return -EFBIG;
+	}
 	if (end > e->content.len && set_size(e, end) != 0) {
 		pthread_mutex_unlock(&e->mu);
 		return -ENOMEM;
@@ -378,6 +383,8 @@ static int truncate_ent(struct sopsfs *fs, struct ent *e, off_t size)
 {
 	int rc = 0;
 
+	if ((size_t)size > fs->o.max_file)   /* drafts are bounded by max_file_mb */
+		return -EFBIG;
 	pthread_mutex_lock(&e->mu);
 	if (!e->virt && !e->has_draft)
 		rc = start_draft(fs, e);
@@ -445,18 +452,29 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	return rc;
 }
 
+/* Does e have unsaved changes to commit? A failed commit is reported once
+ * (vim shows E667 for the fsync, then restores its backup); it is retried
+ * after the next write. e->mu held. */
+static int commit_wanted(const struct ent *e)
+{
+	return e->dirty && !e->scratch && !e->pending && !e->commit_failed && !e->unlinked;
+}
+
 /* Commit a handle's entry if it has unsaved changes. */
 static int commit_handle(struct sopsfs *fs, struct handle *h)
 {
-	int rc = 0;
+	int rc = 0, want;
 
-	/* a failed commit is reported once (vim shows E667 for the fsync,
-	 * then restores its backup); it is retried after the next write */
-	if (h->e == NULL || !h->e->dirty || h->e->scratch || h->e->pending || h->e->commit_failed)
+	if (h->e == NULL)
+		return 0;
+	pthread_mutex_lock(&h->e->mu);     /* the flags change under e->mu */
+	want = commit_wanted(h->e);
+	pthread_mutex_unlock(&h->e->mu);
+	if (!want)
 		return 0;
 	WRLOCK(fs);
 	pthread_mutex_lock(&h->e->mu);
-	if (!h->e->unlinked)
+	if (commit_wanted(h->e))
 		rc = commit_ent(fs, h->e);
 	pthread_mutex_unlock(&h->e->mu);
 	UNLOCK(fs);
@@ -470,8 +488,15 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	/* A shell's `> file` closes a dup of the fd before anything is
 	 * written: an empty draft is only committed at fsync or release. */
-	if (h->e != NULL && h->e->content.len == 0)
-		return 0;
+	if (h->e != NULL) {
+		size_t len;
+
+		pthread_mutex_lock(&h->e->mu);
+		len = h->e->content.len;
+		pthread_mutex_unlock(&h->e->mu);
+		if (len == 0)
+			return 0;
+	}
 	return h->writable ? commit_handle(sopsfs_g, h) : 0;
 }
 

@@ -72,5 +72,7 @@ fi
 unmount_sopsfs "$MNT" || fail "concurrency unmount" "the daemon did not exit"
 races=$(cat "$TMP"/tsan* 2>/dev/null | grep -c 'WARNING: ThreadSanitizer')
 if [ -n "$(ls "$TMP"/tsan* 2>/dev/null)" ] || [[ "$SOPSFS_MOUNT_BIN" == *tsan* ]]; then
-	[ "$races" = 0 ] && ok "ThreadSanitizer: 0 reports" || { fail "ThreadSanitizer" "$races reports"; cat "$TMP"/tsan* | grep -A12 'WARNING: ThreadSanitizer' | head -80 | sed 's/^/# /'; }
+	mkdir -p "$ROOT/build/stress"
+	cat "$TMP"/tsan* >"$ROOT/build/stress/tsan.log" 2>/dev/null
+	[ "$races" = 0 ] && ok "ThreadSanitizer: 0 reports" || fail "ThreadSanitizer" "$races reports (build/stress/tsan.log): $(grep -A2 'WARNING: ThreadSanitizer' "$ROOT/build/stress/tsan.log" | grep -o '#0 [a-z_0-9]* [^ ]*' | sed 's|.*/||' | sort | uniq -c | tr '\n' ' ')"
 fi
