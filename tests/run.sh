@@ -3,7 +3,7 @@
 #
 # Unit tests: build/tests/test_* (built with ASan+UBSan).
 # Script tests: tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh),
-# tests/fuzz/check.sh and tests/stress/check.sh.
+# tests/fuzz/check.sh, tests/stress/check.sh and tests/stress/limits.sh.
 # Every test prints "ok - name", "not ok - name: why" or "skip - name: why";
 # this script counts them. A binary or script that crashes or exits non-zero
 # without reporting a failure counts as one failure.
@@ -45,8 +45,8 @@ for dir in tests/interop tests/mount; do
 	done
 done
 # Hardening (docs/testing.md): short fuzz and random-operation runs.
-for t in tests/fuzz/check.sh tests/stress/check.sh; do
-	[ -f "$t" ] && run_one "$(basename "$(dirname "$t")")/check" bash "$t"
+for t in tests/fuzz/check.sh tests/stress/check.sh tests/stress/limits.sh; do
+	[ -f "$t" ] && run_one "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" bash "$t"
 done
 
 if [ "$skip" -gt 0 ]; then

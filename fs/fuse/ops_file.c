@@ -362,6 +362,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	end = (size_t)off + size;
 	/* a draft lives in (locked) memory: bounded by max_file_mb */
 	if (end > e->content.len && end > sopsfs_g->o.max_file) {
+		e->commit_failed = 1;   /* never commit the cut draft at close */
 		pthread_mutex_unlock(&e->mu);
 		return -EFBIG;
 	}
@@ -383,9 +384,11 @@ static int truncate_ent(struct sopsfs *fs, struct ent *e, off_t size)
 {
 	int rc = 0;
 
-	if ((size_t)size > fs->o.max_file)   /* drafts are bounded by max_file_mb */
-		return -EFBIG;
 	pthread_mutex_lock(&e->mu);
+	if ((size_t)size > fs->o.max_file) {   /* drafts are bounded by max_file_mb */
+		pthread_mutex_unlock(&e->mu);
+		return -EFBIG;
+	}
 	if (!e->virt && !e->has_draft)
 		rc = start_draft(fs, e);
 	if (rc == 0 && (size_t)size != e->content.len) {
