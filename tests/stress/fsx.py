@@ -145,7 +145,8 @@ class SopsFile:
     def check(self, what):
         got = os.pread(self.fd, len(self.model) + 10, 0)
         if got != bytes(self.model):
-            raise Failure("s.yaml view differs from the model after %s" % what)
+            raise Failure("s.yaml view differs from the model after %s: %r, model %r"
+                          % (what, got[:120], bytes(self.model[:120])))
 
     def commit(self, what):
         self.committed = bytes(self.model)
