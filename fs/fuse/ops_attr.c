@@ -124,6 +124,7 @@ static void fill_virt(void *arg, struct ent *e, const char *name)
 
 	memset(&st, 0, sizeof(st));
 	st.st_mode = e->mode;
+	st.st_ino = e->ino;     /* readdir(3) skips entries whose d_ino is 0 */
 	if (e->virt && !e->unlinked)
 		d->filler(d->buf, name, &st, 0, d->plus);
 }

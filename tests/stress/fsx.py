@@ -38,6 +38,14 @@ def note(op):
     ops_done[op] = ops_done.get(op, 0) + 1
 
 
+def listed(name):
+    """After a rename the directory lists the new name (even for a new file
+    still held in memory) and not the old one."""
+    names = os.listdir(MNT)
+    if name not in names:
+        raise Failure("%s is not listed after the rename: %s" % (name, sorted(names)))
+
+
 def read_all(path):
     with open(path, "rb") as f:
         return f.read()
@@ -92,6 +100,7 @@ class PlainFile:
             new = "plain-%d.bin" % rng.randrange(1000)
             os.rename(self.path(), os.path.join(MNT, new))
             self.name = new
+            listed(new)
         elif op == "fsync":
             os.fsync(self.fd)
         elif op == "reopen":
@@ -190,6 +199,7 @@ class SopsFile:
             new = "r%d.yaml" % rng.randrange(1000) if self.name == "s.yaml" else "s.yaml"
             os.rename(self.path(), os.path.join(MNT, new))
             self.name = new
+            listed(new)
             self.verify_backing("rename")
         elif op == "fsync":
             os.fsync(self.fd)
