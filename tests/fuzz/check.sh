@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # check.sh - the fuzz harnesses in `make check`: every regression input
 # (tests/fuzz/regress/<target>/) must run clean, then each harness fuzzes
-# for FUZZ_CHECK_SECONDS (default 3) starting from its seed corpus
+# for FUZZ_CHECK_SECONDS (default 2) starting from its seed corpus
 # (build/fuzz/corpus/<target>, made by make fuzz-build).
 source "$(dirname "$0")/../lib.sh"
-secs=${FUZZ_CHECK_SECONDS:-3}
+secs=${FUZZ_CHECK_SECONDS:-2}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 found=0
 for bin in build/fuzz/fuzz_*; do
