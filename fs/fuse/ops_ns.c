@@ -500,7 +500,8 @@ static int open_pending(struct sopsfs *fs, struct ent *e, const char *to, struct
 {
 	struct ident *id;
 
-	if (!e->pending || e->writers == 0 || e->scratch || e->carry || e->id != NULL)
+	if (!e->pending || e->writers == 0 || e->scratch || e->carry || e->id != NULL ||
+	    (rt->kind == R_BACKING && !S_ISREG(rt->st.st_mode)))
 		return 0;
 	id = ident_for_path(fs, to, rt);
 	ident_unref(id);
