@@ -5,7 +5,7 @@
  *    tree (same leaves: kind, type, bytes, key);
  *  - encrypting it as a new file (fixed X25519 recipient) gives a file
  *    whose decrypted view is the plaintext byte for byte (or, where sops
- *    normalises, a fixed point), and re-opening that file with its data
+ *    normalises, reaches a fixed point), and re-opening that file with its data
  *    key gives the same view with a valid MAC.
  */
 #include "fuzz_common.h"
@@ -98,21 +98,32 @@ static char *encrypt_view(size_t which, const char *plain, size_t len, size_t *v
 
 /* encrypt -> decrypt gives the plaintext back, except where sops itself
  * normalises (a comment-only YAML document decrypts as the comment and
- * "{}", sops-vectors yaml/multidoc): there the view must be a fixed point
- * (encrypting the view and decrypting gives the view). */
+ * "{}", sops-vectors yaml/multidoc; numbers are re-formatted the way Go
+ * prints them, yaml/scalars_typed: -0.0 -> -0, which then reads as the
+ * integer 0). There the view must reach a fixed point within 3 rounds. */
 static void encrypt_decrypt(size_t which, const char *plain, size_t len)
 {
 	size_t vlen = 0, v2len = 0;
 	char *view = encrypt_view(which, plain, len, &vlen), *v2;
+	int rounds = 0;
 
 	if (view == NULL)
 		return;
-	if (vlen != len || memcmp(view, plain, len) != 0) {
-		v2 = encrypt_view(which, view, vlen, &v2len);
-		if (v2 == NULL || v2len != vlen || memcmp(v2, view, vlen) != 0)
-			abort();
-		free(v2);
+	if (vlen == len && memcmp(view, plain, len) == 0) {
+		free(view);
+		return;
 	}
+	for (;;) {
+		v2 = encrypt_view(which, view, vlen, &v2len);
+		if (v2 == NULL || ++rounds > 3)
+			abort();
+		if (v2len == vlen && memcmp(v2, view, vlen) == 0)
+			break;
+		free(view);
+		view = v2;
+		vlen = v2len;
+	}
+	free(v2);
 	free(view);
 }
 
