@@ -37,7 +37,8 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 
 	if (s == NULL)
 		abort();
-	memcpy(s, data, size);
+	if (size > 0)
+		memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
 }

@@ -84,10 +84,10 @@ static char *encrypt_view(size_t which, const char *plain, size_t len, size_t *v
 	if (sops_encrypt_new_open(names[which], plain, len, &spec, &out, &nf, &err) == 0) {
 		if (sops_file_open_as(stores[which], (const char *)out.data, out.len, nf->key,
 				      &opts, &f2, &err) != 0 || !f2->mac_ok ||
-		    f2->view.len != nf->view.len ||
-		    memcmp(f2->view.data, nf->view.data, nf->view.len) != 0)
+		    f2->view.len != nf->view.len || (nf->view.len > 0 &&
+		    memcmp(f2->view.data, nf->view.data, nf->view.len) != 0))
 			abort();
-		view = fuzz_str(nf->view.data, nf->view.len);
+		view = fuzz_str(nf->view.len > 0 ? nf->view.data : (const uint8_t *)"", nf->view.len);
 		*vlen = nf->view.len;
 		sops_file_free(f2);
 		sops_file_free(nf);
