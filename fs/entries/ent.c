@@ -124,7 +124,7 @@ static void ov_unlink(struct etable *t, struct ent *e)
 	if (e->ov_prev)
 		e->ov_prev->ov_next = e->ov_next;
 	else
-		t->ov_head = e->ov_next;
+		__atomic_store_n(&t->ov_head, e->ov_next, __ATOMIC_RELEASE);
 	if (e->ov_next)
 		e->ov_next->ov_prev = e->ov_prev;
 	e->ov_prev = e->ov_next = NULL;
@@ -146,7 +146,7 @@ void ent_overlay(struct sopsfs *fs, struct ent *e)
 		e->ov_next = t->ov_head;
 		if (t->ov_head)
 			t->ov_head->ov_prev = e;
-		t->ov_head = e;
+		__atomic_store_n(&t->ov_head, e, __ATOMIC_RELEASE);
 		e->in_ov = 1;
 	}
 	pthread_mutex_unlock(&t->mu);
