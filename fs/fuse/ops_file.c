@@ -182,6 +182,17 @@ int open_mem(struct ent *e, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* e->pending shares its byte with flags written under e->mu (TSan). */
+static int is_pending(struct ent *e)
+{
+	int p;
+
+	pthread_mutex_lock(&e->mu);
+	p = e->pending;
+	pthread_mutex_unlock(&e->mu);
+	return p;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct sopsfs *fs = sopsfs_g;
@@ -196,7 +207,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		rc = -ENOENT;
 	else if (rc == 0 && r.kind == R_VIRT)
 		rc = open_mem(r.e, fi);
-	else if (rc == 0 && r.e != NULL && r.e->pending)
+	else if (rc == 0 && r.e != NULL && is_pending(r.e))
 		rc = open_mem(r.e, fi);        /* a new file not settled yet */
 	else if (rc == 0 && S_ISREG(r.st.st_mode))
 		rc = open_backing(fs, path, &r, fi);
