@@ -6,6 +6,10 @@
 #   make install  binary, man page, bash completion, systemd user unit under
 #                 $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
 #   make deb      a Debian package in build/ (installs dpkg-dev, debhelper)
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/testing.md)
+#   make stress   random-operation, concurrency and limits tests (TSan daemon)
+#   make tsan     the daemon under ThreadSanitizer (build/sopsfs-tsan)
+#   make memcheck the mount suites under valgrind memcheck
 
 CC      ?= cc
 PKGS    := fuse3 yaml-0.1 jansson openssl libsodium gpgme libcurl libpcre2-8 libgit2
@@ -72,7 +76,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory build/sopsfs build/sopsfs-asan $(TEST_BIN)
+	@$(MAKE) --no-print-directory build/sopsfs build/sopsfs-asan $(TEST_BIN) fuzz-build
 	@bash tests/run.sh
 
 demo: deps
@@ -121,5 +125,58 @@ deb:
 
 clean:
 	rm -rf build
+
+# ---- hardening: fuzzing, stress, race and leak checkers (docs/testing.md) ----
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+TSAN_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+TSAN_OBJ     := $(LIB_SRC:%.c=build/tsan/%.o)
+
+.PHONY: fuzz fuzz-build stress tsan memcheck
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASEFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+build/fuzz/libsopsfs.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libsopsfs.a
+	$(FUZZ_CC) $(BASEFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libsopsfs.a $(PKG_LIBS) -lm
+
+# Seed corpora, made from the fixtures at build time (never committed).
+build/fuzz/corpus/.done: tests/fuzz/seeds.py
+	@python3 tests/fuzz/seeds.py build/fuzz/corpus
+	@touch $@
+
+fuzz-build: $(FUZZ_BIN) build/fuzz/corpus/.done
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/fuzz.sh
+
+build/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASEFLAGS) $(TSAN_FLAGS) -MMD -MP -c $< -o $@
+
+build/sopsfs-tsan: $(TSAN_OBJ) build/tsan/cli/main.o
+	$(FUZZ_CC) $(TSAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+tsan: build/sopsfs-tsan
+
+stress: deps
+	@$(MAKE) --no-print-directory build/sopsfs build/sopsfs-asan build/sopsfs-tsan
+	@bash tests/stress/stress.sh
+
+memcheck: deps
+	@$(MAKE) --no-print-directory build/sopsfs
+	@bash tests/stress/memcheck.sh
+
+-include $(FUZZ_OBJ:.o=.d) $(TSAN_OBJ:.o=.d) build/tsan/cli/main.d
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/cli/main.d build/asan/cli/main.d

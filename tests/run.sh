@@ -3,7 +3,8 @@
 #
 # Unit tests: build/tests/test_* (built with ASan+UBSan).
 # Script tests: tests/static/*.sh (layering, man page, install), then
-# tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh).
+# tests/interop/*.sh, tests/mount/*.sh (they source tests/lib.sh),
+# tests/fuzz/check.sh, tests/stress/check.sh and tests/stress/limits.sh.
 # Every test prints "ok - name", "not ok - name: why" or "skip - name: why";
 # this script counts them. A binary or script that crashes or exits non-zero
 # without reporting a failure counts as one failure.
@@ -43,6 +44,10 @@ for dir in tests/static tests/interop tests/mount; do
 		[ -f "$t" ] || continue
 		run_one "${dir#tests/}/$(basename "$t" .sh)" bash "$t"
 	done
+done
+# Hardening (docs/testing.md): short fuzz and random-operation runs.
+for t in tests/fuzz/check.sh tests/stress/check.sh tests/stress/limits.sh; do
+	[ -f "$t" ] && run_one "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" bash "$t"
 done
 
 if [ "$skip" -gt 0 ]; then

@@ -194,7 +194,8 @@ static struct node *convert(struct sdoc *doc, struct uf *u, struct sops_err *err
 	}
 	if (u->value != NULL)
 		return u->value;
-	qsort(u->kids, u->nkids, sizeof(*u->kids), cmp_kid);
+	if (u->nkids > 1)   /* kids is NULL when empty: qsort needs a pointer */
+		qsort(u->kids, u->nkids, sizeof(*u->kids), cmp_kid);
 	if (u->nlist > 0 && (u->kids[0].t.pos != 0 ||
 			     u->kids[u->nkids - 1].t.pos != (long long)u->nkids - 1)) {
 		err_set(err, EX_ERROR, "Error while unflattening: Incomplete list");

@@ -26,8 +26,11 @@ struct cursor {
 /* Next line including its '\n'; -1 at EOF before a newline. */
 static int next_line(struct cursor *c, const char **line, size_t *len)
 {
-	const uint8_t *nl = memchr(c->in + c->pos, '\n', c->n - c->pos);
+	const uint8_t *nl;
 
+	if (c->pos >= c->n)    /* also an empty input, whose pointer may be NULL */
+		return -1;
+	nl = memchr(c->in + c->pos, '\n', c->n - c->pos);
 	if (nl == NULL)
 		return -1;
 	*line = (const char *)c->in + c->pos;
@@ -74,6 +77,9 @@ static int split_args(const char *line, size_t len, const char *want, struct age
 
 		if (i < len && line[i] != ' ')
 			continue;
+		/* a NUL is not a valid argument byte (and strndup would cut it) */
+		if (memchr(line + start, '\0', i - start) != NULL)
+			return -1;
 		na = realloc(s->args, (s->nargs + 1) * sizeof(*na));
 		if (na == NULL)
 			return -1;

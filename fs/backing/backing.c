@@ -13,15 +13,63 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Without openat2 (kernels before 5.6, valgrind): the same rules by a walk
+ * of one component at a time, each opened with O_NOFOLLOW, ".." refused
+ * (as RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS would). */
+static int walk_beneath(int dirfd, const char *path, int flags, int mode)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = path;
+	int fd = dirfd, nfd;
+
+	for (;;) {
+		size_t n = strcspn(p, "/");
+		int last = p[n] == '\0';
+
+		if (n > NAME_MAX) {
+			nfd = -1;
+			errno = ENAMETOOLONG;
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			nfd = -1;
+			errno = EXDEV;
+		} else {
+			memcpy(comp, n ? p : ".", n ? n : 1);
+			comp[n ? n : 1] = '\0';
+			nfd = last ? openat(fd, comp, flags | O_NOFOLLOW, mode)
+				   : openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd < 0 && errno == ENOTDIR && !last)
+				errno = ELOOP;   /* a symlink in the middle */
+		}
+		if (fd != dirfd) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+		}
+		if (nfd < 0 || last)
+			return nfd;
+		fd = nfd;
+		p += n + 1;
+	}
+}
+
 static int sys_openat2(int dirfd, const char *path, int flags, int mode, unsigned long long resolve)
 {
+	static int no_openat2;
 	struct open_how how;
+	int fd;
 
-	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)flags;
-	how.mode = (unsigned long long)mode;
-	how.resolve = resolve;
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+		memset(&how, 0, sizeof(how));
+		how.flags = (unsigned long long)flags;
+		how.mode = (unsigned long long)mode;
+		how.resolve = resolve;
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+	}
+	return walk_beneath(dirfd, path, flags, mode);
 }
 
 #define RESOLVE_SAFE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)

@@ -124,7 +124,7 @@ static void ov_unlink(struct etable *t, struct ent *e)
 	if (e->ov_prev)
 		e->ov_prev->ov_next = e->ov_next;
 	else
-		t->ov_head = e->ov_next;
+		__atomic_store_n(&t->ov_head, e->ov_next, __ATOMIC_RELEASE);
 	if (e->ov_next)
 		e->ov_next->ov_prev = e->ov_prev;
 	e->ov_prev = e->ov_next = NULL;
@@ -146,7 +146,7 @@ void ent_overlay(struct sopsfs *fs, struct ent *e)
 		e->ov_next = t->ov_head;
 		if (t->ov_head)
 			t->ov_head->ov_prev = e;
-		t->ov_head = e;
+		__atomic_store_n(&t->ov_head, e, __ATOMIC_RELEASE);
 		e->in_ov = 1;
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -493,15 +493,14 @@ void ent_sweep(struct sopsfs *fs, time_t now, int all, int full)
 	pthread_mutex_unlock(&t->mu);
 }
 
+/* Every overlay entry is a candidate: its flags are read under e->mu
+ * below (the table lock does not guard them; TSan). */
 static void collect_pending(void *arg, struct ent *e)
 {
 	struct buf *list = arg;
 
-	/* commit_failed: the leak guard refused it (written again: retried) */
-	if (e->pending && !e->unlinked && e->writers == 0 && !e->commit_failed) {
+	if (buf_add(list, &e, sizeof(e)) == 0)
 		ent_ref(e);
-		buf_add(list, &e, sizeof(e));
-	}
 }
 
 void ent_flush_pending(struct sopsfs *fs, time_t now)
@@ -524,7 +523,9 @@ void ent_flush_pending(struct sopsfs *fs, time_t now)
 		pthread_mutex_lock(&e->mu);
 		int rc = -EAGAIN;
 
-		if (e->pending && !e->unlinked && e->writers == 0 && (now == 0 || now >= e->flush_at)) {
+		/* commit_failed: the leak guard refused it (written again: retried) */
+		if (e->pending && !e->unlinked && e->writers == 0 && !e->commit_failed &&
+		    (now == 0 || now >= e->flush_at)) {
 			if (!e->virt)          /* a placeholder in SRC: settle in place */
 				rc = commit_settle(fs, e);
 			else if ((rc = commit_plain(fs, e->path,

@@ -145,6 +145,7 @@ struct dir_fill {
 struct virt_names {
 	struct buf names;          /* NUL-separated */
 	struct buf modes;          /* mode_t per name */
+	struct buf inos;           /* ino_t per name */
 };
 
 static void collect_virt(void *arg, struct ent *e, const char *name)
@@ -152,27 +153,31 @@ static void collect_virt(void *arg, struct ent *e, const char *name)
 	struct virt_names *v = arg;
 
 	if (e->virt && !e->unlinked &&
-	    buf_add(&v->names, name, strlen(name) + 1) == 0)
-		buf_add(&v->modes, &e->mode, sizeof(e->mode));
+	    buf_add(&v->names, name, strlen(name) + 1) == 0 &&
+	    buf_add(&v->modes, &e->mode, sizeof(e->mode)) == 0)
+		buf_add(&v->inos, &e->ino, sizeof(e->ino));
 }
 
 static void fill_virt(struct sopsfs *fs, struct dir_fill *d)
 {
-	struct virt_names v = { BUF_INIT, BUF_INIT };
+	struct virt_names v = { BUF_INIT, BUF_INIT, BUF_INIT };
 	const char *name;
 	struct stat st;
 
 	ent_foreach_child(fs, d->dir, collect_virt, &v);
 	name = (const char *)v.names.data;
-	for (size_t i = 0; i < v.modes.len / sizeof(mode_t); i++) {
+	for (size_t i = 0; i < v.inos.len / sizeof(ino_t); i++) {
 		memset(&st, 0, sizeof(st));
 		memcpy(&st.st_mode, v.modes.data + i * sizeof(mode_t), sizeof(mode_t));
+		/* readdir(3) skips entries whose d_ino is 0 */
+		memcpy(&st.st_ino, v.inos.data + i * sizeof(ino_t), sizeof(ino_t));
 		if (d->filler(d->buf, name, &st, 0, d->plus) != 0)
 			break;
 		name += strlen(name) + 1;
 	}
 	buf_free(&v.names);
 	buf_free(&v.modes);
+	buf_free(&v.inos);
 }
 
 /* Is dir/name hidden (whiteout, internal temp file, or shown as virt)? */

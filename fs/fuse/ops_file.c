@@ -182,6 +182,17 @@ int open_mem(struct ent *e, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* e->pending shares its byte with flags written under e->mu (TSan). */
+static int is_pending(struct ent *e)
+{
+	int p;
+
+	pthread_mutex_lock(&e->mu);
+	p = e->pending;
+	pthread_mutex_unlock(&e->mu);
+	return p;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct sopsfs *fs = sopsfs_g;
@@ -196,7 +207,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		rc = -ENOENT;
 	else if (rc == 0 && r.kind == R_VIRT)
 		rc = open_mem(r.e, fi);
-	else if (rc == 0 && r.e != NULL && r.e->pending)
+	else if (rc == 0 && r.e != NULL && is_pending(r.e))
 		rc = open_mem(r.e, fi);        /* a new file not settled yet */
 	else if (rc == 0 && S_ISREG(r.st.st_mode))
 		rc = open_backing(fs, path, &r, fi);
@@ -399,6 +410,12 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
 	end = (size_t)off + size;
+	/* a draft lives in (locked) memory: bounded by max_file_mb */
+	if (end > e->content.len && end > sopsfs_g->o.max_file) {
+		e->commit_failed = 1;   /* never commit the cut draft at close */
+		pthread_mutex_unlock(&e->mu);
+		return -EFBIG;
+	}
 	if (end > e->content.len && set_size(e, end) != 0) {
 		pthread_mutex_unlock(&e->mu);
 		return -ENOMEM;
@@ -418,6 +435,10 @@ static int truncate_ent(struct sopsfs *fs, struct ent *e, off_t size)
 	int rc = 0;
 
 	pthread_mutex_lock(&e->mu);
+	if ((size_t)size > fs->o.max_file) {   /* drafts are bounded by max_file_mb */
+		pthread_mutex_unlock(&e->mu);
+		return -EFBIG;
+	}
 	if (!e->virt && !e->has_draft && !e->pending)
 		rc = start_draft(fs, e);
 	if (rc == 0 && (size_t)size != e->content.len) {
@@ -490,18 +511,29 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	return rc;
 }
 
+/* Does e have unsaved changes to commit? A failed commit is reported once
+ * (vim shows E667 for the fsync, then restores its backup); it is retried
+ * after the next write. e->mu held. */
+static int commit_wanted(const struct ent *e)
+{
+	return e->dirty && !e->scratch && !e->pending && !e->commit_failed && !e->unlinked;
+}
+
 /* Commit a handle's entry if it has unsaved changes. */
 static int commit_handle(struct sopsfs *fs, struct handle *h)
 {
-	int rc = 0;
+	int rc = 0, want;
 
-	/* a failed commit is reported once (vim shows E667 for the fsync,
-	 * then restores its backup); it is retried after the next write */
-	if (h->e == NULL || !h->e->dirty || h->e->scratch || h->e->pending || h->e->commit_failed)
+	if (h->e == NULL)
+		return 0;
+	pthread_mutex_lock(&h->e->mu);     /* the flags change under e->mu */
+	want = commit_wanted(h->e);
+	pthread_mutex_unlock(&h->e->mu);
+	if (!want)
 		return 0;
 	WRLOCK(fs);
 	pthread_mutex_lock(&h->e->mu);
-	if (!h->e->unlinked)
+	if (commit_wanted(h->e))
 		rc = commit_ent(fs, h->e);
 	pthread_mutex_unlock(&h->e->mu);
 	UNLOCK(fs);
@@ -511,15 +543,21 @@ static int commit_handle(struct sopsfs *fs, struct handle *h)
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
 	struct handle *h = FH(fi);
+	size_t len;
+	int guard;
 
 	(void)path;
 	if (h->e == NULL)
 		return guard_hold_flush(h->fd, &h->hold);       /* leak guard */
 	/* A shell's `> file` closes a dup of the fd before anything is
 	 * written: an empty draft is only committed at fsync or release. */
-	if (h->e->content.len == 0)
+	pthread_mutex_lock(&h->e->mu);       /* the flags change under e->mu */
+	len = h->e->content.len;
+	guard = h->writable && h->e->pending && h->e->whiteout;
+	pthread_mutex_unlock(&h->e->mu);
+	if (len == 0)
 		return 0;
-	if (h->writable && h->e->pending && h->e->whiteout)
+	if (guard)
 		return guard_check_ent(sopsfs_g, h->e);         /* leak guard */
 	return h->writable ? commit_handle(sopsfs_g, h) : 0;
 }

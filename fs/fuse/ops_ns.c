@@ -418,6 +418,24 @@ static int rename_plain_onto_sops(struct sopsfs *fs, const char *from, const cha
 	return rc;
 }
 
+/* The rename changed only the ctime of e's backing file: keep it the same
+ * file for conflict detection (e->mu held). */
+static void moved_ctime(struct sopsfs *fs, struct ent *e, const char *to)
+{
+	struct stat st;
+	struct bident now;
+
+	if (backing_stat(&fs->b, to, &st) != 0)
+		return;
+	bident_from_stat(&now, &st);
+	now.ctime = e->draft_base.ctime;
+	if (e->has_base && bident_eq(&now, &e->draft_base))
+		e->draft_base.ctime = st.st_ctim;
+	now.ctime = e->bid.ctime;
+	if (bident_eq(&now, &e->bid))
+		e->bid.ctime = st.st_ctim;
+}
+
 static int rename_backing(struct sopsfs *fs, const char *from, const char *to, unsigned flags,
 			  int is_dir)
 {
@@ -452,12 +470,23 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 		ent_put(fs, e);
 	}
 	if ((e = ent_find(fs, from)) != NULL) {
+		int move;
+
 		pthread_mutex_lock(&e->mu);
-		if (!e->pending) {
+		/* a file open for writing keeps its state under its new name
+		 * (its next commit goes there, not to the old path); a pending
+		 * new file goes with its placeholder (follow_rename below) */
+		move = e->writers > 0 && !e->virt && !e->pending && !is_dir &&
+		       !(flags & RENAME_EXCHANGE) && strcmp(from, to) != 0;
+		if (move) {
+			moved_ctime(fs, e, to);
+		} else if (!e->pending) {
 			e->kind = VF_UNKNOWN;
 			ent_drop_view(fs, e);
 		}
 		pthread_mutex_unlock(&e->mu);
+		if (move)
+			ent_rename(fs, e, to);
 		ent_put(fs, e);
 	}
 	if (!(flags & RENAME_EXCHANGE)) {
