@@ -463,7 +463,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 			return rc;
 		if (FH(fi)->e != NULL)
 			return truncate_ent(fs, FH(fi)->e, size);
-		return ftruncate(FH(fi)->fd, size) == 0 ? 0 : -errno;
+		return guard_ftruncate(fs, path, FH(fi)->fd, &FH(fi)->hold, size);   /* leak guard */
 	}
 	if (names_in_git(path))
 		return -EROFS;

@@ -52,6 +52,10 @@ void guard_wipe(struct sopsfs *fs);
  * bytes accepted or -errno (-EACCES: refused, nothing written). */
 int guard_pwrite(struct sopsfs *fs, const char *path, int fd, struct guard_hold **hold,
 		 const void *buf, size_t size, off_t off, int append);
+/* ftruncate for such a file; when it shortens the file while values are
+ * guarded, the cut bytes are kept so that a refused write restores them. */
+int guard_ftruncate(struct sopsfs *fs, const char *path, int fd, struct guard_hold **hold,
+		    off_t size);
 /* Write out (0 or -errno) / forget held-back bytes. */
 int guard_hold_flush(int fd, struct guard_hold **hold);
 void guard_hold_free(struct guard_hold **hold);

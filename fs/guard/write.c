@@ -2,7 +2,10 @@
  * passthrough path): each write is scanned together with the file bytes
  * around it (read through a second, read-only fd when the handle is
  * write-only), and a write that ends with the first bytes of a value is
- * held back until the next write, fsync or close (see guard.h). */
+ * held back until the next write, fsync or close (see guard.h).
+ * A handle that shortens its file (an editor writing in place: ftruncate,
+ * then write) keeps the bytes it cut; a refused write puts them back, so a
+ * refused save leaves the file as it was instead of empty. */
 #include "guard.h"
 #include "guard_int.h"
 #include "../fuse/sopsfs.h"
@@ -21,6 +24,9 @@ struct guard_hold {
 	size_t len;                  /* 0: nothing held */
 	uint8_t *d;                  /* locked memory */
 	int rfd;                     /* -1: not opened; -2: use the handle's fd */
+	uint8_t *undo;               /* the file before this handle truncated it */
+	size_t undo_len;
+	int has_undo;
 };
 
 static void hold_clear(struct guard_hold *h)
@@ -37,6 +43,7 @@ void guard_hold_free(struct guard_hold **hold)
 	if (*hold == NULL)
 		return;
 	hold_clear(*hold);
+	free((*hold)->undo);
 	if ((*hold)->rfd >= 0)
 		close((*hold)->rfd);
 	free(*hold);
@@ -140,6 +147,18 @@ static int checked_write(struct sopsfs *fs, const char *path, int fd, struct gua
 	return rc == 0 ? (int)size : rc;
 }
 
+/* A refused write: put back what this handle's truncation cut (those bytes
+ * were in SRC already), once. */
+static void undo_truncate(int fd, struct guard_hold *h)
+{
+	if (pwrite(fd, h->undo, h->undo_len, 0) == (ssize_t)h->undo_len &&
+	    ftruncate(fd, (off_t)h->undo_len) == 0)
+		sopsfs_log("leak guard: the refused write's truncation was undone");
+	free(h->undo);
+	h->undo = NULL;
+	h->has_undo = 0;
+}
+
 int guard_pwrite(struct sopsfs *fs, const char *path, int fd, struct guard_hold **hold,
 		 const void *buf, size_t size, off_t off, int append)
 {
@@ -172,5 +191,29 @@ int guard_pwrite(struct sopsfs *fs, const char *path, int fd, struct guard_hold 
 		rc = checked_write(fs, path, fd, h, buf, size, off);
 	}
 	pthread_rwlock_unlock(&fs->guard->lk);
+	if (rc == -EACCES && h != NULL && h->has_undo)
+		undo_truncate(fd, h);
 	return rc;
+}
+
+int guard_ftruncate(struct sopsfs *fs, const char *path, int fd, struct guard_hold **hold,
+		    off_t size)
+{
+	struct guard_hold *h;
+	struct stat st;
+
+	if (guard_active(fs) && (*hold == NULL || !(*hold)->has_undo) && fstat(fd, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size > size && (size_t)st.st_size <= fs->o.max_file &&
+	    (h = hold_get(hold)) != NULL && (h->undo = malloc((size_t)st.st_size)) != NULL) {
+		int rfd = read_fd(fs, path, fd, h);
+
+		if (rfd >= 0 && pread(rfd, h->undo, (size_t)st.st_size, 0) == st.st_size) {
+			h->undo_len = (size_t)st.st_size;
+			h->has_undo = 1;
+		} else {
+			free(h->undo);
+			h->undo = NULL;
+		}
+	}
+	return ftruncate(fd, size) == 0 ? 0 : -errno;
 }

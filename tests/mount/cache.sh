@@ -103,7 +103,11 @@ for i in 1 2 3 4 5; do
 	warm; printf 'appended %s\n' "$i" >>"$SRC/p.txt"; r=$(same "append #$i" p.txt) || bad+="$r "
 	warm; enc d/sub/deep.yaml "rewritten-$i-$RANDOM"; r=$(same "re-encrypted #$i" d/sub/deep.yaml) || bad+="$r "
 	warm; chmod 0640 "$SRC/p.txt"; [ "$(stat -c %a "$MNT/p.txt")" = 640 ] || bad+="mode $(stat -c %a "$MNT/p.txt");"
-	chmod 0644 "$SRC/p.txt"; [ "$(stat -c %a "$MNT/p.txt")" = 644 ] || bad+="mode back $(stat -c %a "$MNT/p.txt");"
+	chmod 0644 "$SRC/p.txt"; m=$(stat -c %a "$MNT/p.txt" 2>>stat.err)
+	# a stale mode fails; a failed stat (seen once under CI, not yet
+	# explained: see docs/testing.md) is retried once, then fails
+	[ -n "$m" ] || { sleep 0.05; m=$(stat -c %a "$MNT/p.txt" 2>>stat.err); }
+	[ "$m" = 644 ] || bad+="mode back '$m' ($(tail -n1 stat.err 2>/dev/null));"
 done
 [ -z "$bad" ] && ok "a write, a re-encryption and a chmod in SRC show at once (size, mode, bytes)" \
 	|| fail "write in SRC" "$bad"
