@@ -16,25 +16,16 @@ static struct lazy_lib curl = { "libcurl.so.4", NULL, 0 };
 static void *p_global_init, *p_easy_init, *p_easy_setopt, *p_easy_perform, *p_easy_getinfo,
 	    *p_easy_reset, *p_easy_cleanup, *p_easy_strerror, *p_slist_append, *p_slist_free_all;
 
-static void *sym_once(void **slot, const char *name)
-{
-	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (p == NULL && (p = lazy_sym(&curl, name)) != NULL)
-		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
-	return p;
-}
-
 CURLcode curl_global_init(long flags)
 {
-	CURLcode (*f)(long) = (CURLcode (*)(long))sym_once(&p_global_init, "curl_global_init");
+	CURLcode (*f)(long) = (CURLcode (*)(long))lazy_sym_once(&curl, &p_global_init, "curl_global_init");
 
 	return f != NULL ? f(flags) : CURLE_FAILED_INIT;
 }
 
 CURL *curl_easy_init(void)
 {
-	CURL *(*f)(void) = (CURL *(*)(void))sym_once(&p_easy_init, "curl_easy_init");
+	CURL *(*f)(void) = (CURL *(*)(void))lazy_sym_once(&curl, &p_easy_init, "curl_easy_init");
 
 	return f != NULL ? f() : NULL;
 }
@@ -42,7 +33,7 @@ CURL *curl_easy_init(void)
 CURLcode (curl_easy_setopt)(CURL *h, CURLoption opt, ...)
 {
 	CURLcode (*f)(CURL *, CURLoption, ...) =
-		(CURLcode (*)(CURL *, CURLoption, ...))sym_once(&p_easy_setopt, "curl_easy_setopt");
+		(CURLcode (*)(CURL *, CURLoption, ...))lazy_sym_once(&curl, &p_easy_setopt, "curl_easy_setopt");
 	CURLcode rc = CURLE_FAILED_INIT;
 	va_list ap;
 
@@ -65,7 +56,7 @@ CURLcode (curl_easy_setopt)(CURL *h, CURLoption opt, ...)
 
 CURLcode curl_easy_perform(CURL *h)
 {
-	CURLcode (*f)(CURL *) = (CURLcode (*)(CURL *))sym_once(&p_easy_perform, "curl_easy_perform");
+	CURLcode (*f)(CURL *) = (CURLcode (*)(CURL *))lazy_sym_once(&curl, &p_easy_perform, "curl_easy_perform");
 
 	return f != NULL ? f(h) : CURLE_FAILED_INIT;
 }
@@ -73,7 +64,7 @@ CURLcode curl_easy_perform(CURL *h)
 CURLcode (curl_easy_getinfo)(CURL *h, CURLINFO info, ...)
 {
 	CURLcode (*f)(CURL *, CURLINFO, ...) =
-		(CURLcode (*)(CURL *, CURLINFO, ...))sym_once(&p_easy_getinfo, "curl_easy_getinfo");
+		(CURLcode (*)(CURL *, CURLINFO, ...))lazy_sym_once(&curl, &p_easy_getinfo, "curl_easy_getinfo");
 	CURLcode rc;
 	va_list ap;
 
@@ -87,7 +78,7 @@ CURLcode (curl_easy_getinfo)(CURL *h, CURLINFO info, ...)
 
 void curl_easy_reset(CURL *h)
 {
-	void (*f)(CURL *) = (void (*)(CURL *))sym_once(&p_easy_reset, "curl_easy_reset");
+	void (*f)(CURL *) = (void (*)(CURL *))lazy_sym_once(&curl, &p_easy_reset, "curl_easy_reset");
 
 	if (f != NULL)
 		f(h);
@@ -95,7 +86,7 @@ void curl_easy_reset(CURL *h)
 
 void curl_easy_cleanup(CURL *h)
 {
-	void (*f)(CURL *) = (void (*)(CURL *))sym_once(&p_easy_cleanup, "curl_easy_cleanup");
+	void (*f)(CURL *) = (void (*)(CURL *))lazy_sym_once(&curl, &p_easy_cleanup, "curl_easy_cleanup");
 
 	if (f != NULL)
 		f(h);
@@ -104,7 +95,7 @@ void curl_easy_cleanup(CURL *h)
 const char *curl_easy_strerror(CURLcode code)
 {
 	const char *(*f)(CURLcode) =
-		(const char *(*)(CURLcode))sym_once(&p_easy_strerror, "curl_easy_strerror");
+		(const char *(*)(CURLcode))lazy_sym_once(&curl, &p_easy_strerror, "curl_easy_strerror");
 
 	return f != NULL ? f(code) : "libcurl could not be loaded";
 }
@@ -113,7 +104,7 @@ struct curl_slist *curl_slist_append(struct curl_slist *l, const char *s)
 {
 	struct curl_slist *(*f)(struct curl_slist *, const char *) =
 		(struct curl_slist *(*)(struct curl_slist *, const char *))
-			sym_once(&p_slist_append, "curl_slist_append");
+			lazy_sym_once(&curl, &p_slist_append, "curl_slist_append");
 
 	return f != NULL ? f(l, s) : NULL;
 }
@@ -121,7 +112,7 @@ struct curl_slist *curl_slist_append(struct curl_slist *l, const char *s)
 void curl_slist_free_all(struct curl_slist *l)
 {
 	void (*f)(struct curl_slist *) =
-		(void (*)(struct curl_slist *))sym_once(&p_slist_free_all, "curl_slist_free_all");
+		(void (*)(struct curl_slist *))lazy_sym_once(&curl, &p_slist_free_all, "curl_slist_free_all");
 
 	if (f != NULL)
 		f(l);

@@ -26,22 +26,12 @@ static void *git_blob_rawcontent_p;
 static void *git_blob_rawsize_p;
 static void *git_blob_free_p;
 
-/* The symbol, looked up once per call site (atomic: any thread may call). */
-static void *sym_once(void **slot, const char *name)
-{
-	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (p == NULL && (p = lazy_sym(&git2, name)) != NULL)
-		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
-	return p;
-}
-
 /* FWD(ret, name, (params), (args), fail): define name forwarding to the
  * library's name (looked up once). */
 #define FWD(ret, name, params, args, fail)                                      \
 	ret name params                                                         \
 	{                                                                       \
-		ret (*f) params = (ret (*) params)sym_once(&name##_p, #name);   \
+		ret (*f) params = (ret (*) params)lazy_sym_once(&git2, &name##_p, #name);   \
 		if (f == NULL)                                                  \
 			return fail;                                            \
 		return f args;                                                  \
@@ -49,7 +39,7 @@ static void *sym_once(void **slot, const char *name)
 #define FWD_VOID(name, params, args)                                            \
 	void name params                                                        \
 	{                                                                       \
-		void (*f) params = (void (*) params)sym_once(&name##_p, #name); \
+		void (*f) params = (void (*) params)lazy_sym_once(&git2, &name##_p, #name); \
 		if (f != NULL)                                                  \
 			f args;                                                 \
 	}

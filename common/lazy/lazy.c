@@ -23,3 +23,12 @@ void *lazy_sym(struct lazy_lib *lib, const char *sym)
 	pthread_mutex_unlock(&lazy_mu);
 	return h != NULL ? dlsym(h, sym) : NULL;
 }
+
+void *lazy_sym_once(struct lazy_lib *lib, void **slot, const char *sym)
+{
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (p == NULL && (p = lazy_sym(lib, sym)) != NULL)
+		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
+	return p;
+}

@@ -21,5 +21,7 @@ struct lazy_lib {
  * if the library or the symbol cannot be found (one line on stderr the
  * first time the library is missing). */
 void *lazy_sym(struct lazy_lib *lib, const char *sym);
+/* The same, remembered in *slot (one per function: any thread may call). */
+void *lazy_sym_once(struct lazy_lib *lib, void **slot, const char *sym);
 
 #endif

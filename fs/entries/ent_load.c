@@ -34,10 +34,9 @@ static int may_be_sops(const char *t, size_t n)
 	       (memmem(t, n, "ENC[AES256_GCM", 14) != NULL || memmem(t, n, "mac", 3) != NULL);
 }
 
-/* Try the store of the file name, then the others (content decides). A
- * name without a known suffix means binary, but a JSON SOPS file without a
- * `data` key (e.g. one named `hidden-json`) is not a binary one: then the
- * other stores are tried too, JSON before YAML (JSON parses as YAML). */
+/* Try the store the name and content point to (store_for_content: a JSON
+ * SOPS file named `hidden-json` is JSON, not binary), then the others, JSON
+ * before YAML (JSON parses as YAML), until one finds sops metadata. */
 static int open_any(struct sopsfs *fs, const char *path, const char *text, size_t len,
 		    struct sops_file **sf, int *found, struct sops_err *err)
 {
@@ -56,7 +55,7 @@ static int open_any(struct sopsfs *fs, const char *path, const char *text, size_
 			rc = 0;
 			break;
 		}
-		if (*found && !(all[i] == &binary_store && err->code == EX_OUTPUT_STORE))
+		if (*found)
 			break;
 	}
 	opening = NULL;

@@ -401,7 +401,6 @@ int sopsfs_mount_main(int argc, char **argv)
 	if (check_dirs(&fs) != 0 || names_init(fs.o.scratch) != 0)
 		return 1;
 	pthread_rwlock_init(&fs.ns, NULL);
-	pthread_mutex_init(&fs.unwrap_mu, NULL);
 	sopsfs_g = &fs;
 	ops_fill(&ops);
 	fs.fuse = fuse_new(&args, &ops, sizeof(ops), &fs);

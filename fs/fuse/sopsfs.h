@@ -53,8 +53,6 @@ struct sopsfs {
 	struct guard *guard;       /* leak guard (fs/guard/) */
 	struct audit *audit;       /* audit log (fs/audit/) or NULL */
 	pthread_rwlock_t ns;       /* namespace lock: write for changes */
-	pthread_mutex_t unwrap_mu; /* unused since fs/prefetch/unwrap.c (kept for
-				    * the other branches' code) */
 	struct prefetch *pf;       /* kms1: directory prefetch (fs/prefetch) */
 	struct fuse *fuse;
 	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
