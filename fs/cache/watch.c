@@ -235,15 +235,18 @@ static void read_batch(void)
 			p += sizeof(*ev) + ev->len;
 		}
 	}
+	/* the kernel first (a reader may be waiting), then our own state */
+	flush_inval();
+	if (epoch)
+		kinval_all_entries(W.fs);
 	if (rewalk) {
 		backing_forget_dirs(&W.fs->b);
 		watch_path("/");
 	}
-	flush_inval();
-	if (W.full)
+	if (W.full) {
 		kinval_degrade("SRC is not watched completely");
-	if (epoch || W.full)
 		kinval_all_entries(W.fs);
+	}
 }
 
 static void *watch_main(void *arg)
