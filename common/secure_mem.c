@@ -192,12 +192,24 @@ static struct sm_block *prev_block(struct sm_block *b)
 	return (struct sm_block *)(void *)((uint8_t *)b - b->prev_size);
 }
 
+/* A free block of at least need bytes. Every block of a higher bin fits,
+ * so only need's own bin is searched, and only a few blocks of it before a
+ * higher bin is tried: a bin full of blocks just too small (many freed
+ * small values) would otherwise make each allocation walk all of them. */
 static struct sm_block *bin_find(size_t need)
 {
-	for (int i = bin_of(need); i < SM_NBINS; i++)
-		for (struct sm_block *b = sm_bins[i]; b != NULL; b = links(b)->next)
-			if (b->size >= need)
-				return b;
+	int first = bin_of(need), steps = 0;
+	struct sm_block *b;
+
+	for (b = sm_bins[first]; b != NULL && steps < 8; b = links(b)->next, steps++)
+		if (b->size >= need)
+			return b;
+	for (int i = first + 1; i < SM_NBINS; i++)
+		if (sm_bins[i] != NULL)
+			return sm_bins[i];
+	for (; b != NULL; b = links(b)->next)
+		if (b->size >= need)
+			return b;
 	return NULL;
 }
 

@@ -44,5 +44,7 @@ int cgit_conflicted(const char *root, const char *path);
  * -1 on error. */
 int cgit_versions(const char *root, const char *path, struct cgit_versions *v);
 void cgit_versions_free(struct cgit_versions *v);
+/* Drop the repository handle and libgit2's state (at unmount). */
+void cgit_close(void);
 
 #endif

@@ -153,3 +153,16 @@ void cgit_versions_free(struct cgit_versions *v)
 		v->text[i] = NULL;
 	}
 }
+
+void cgit_close(void)
+{
+	pthread_mutex_lock(&mu);
+	if (g.tried) {
+		git_index_free(g.index);
+		git_repository_free(g.repo);
+		free(g.prefix);
+		(void)git_libgit2_shutdown();   /* the count open_repo's init took */
+	}
+	memset(&g, 0, sizeof(g));
+	pthread_mutex_unlock(&mu);
+}

@@ -11,6 +11,7 @@
 #include "../cache/kinval.h"          /* speed */
 #include "../cache/watch.h"
 #include "../entries/links.h"
+#include "../conflict/conflict.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
 
@@ -446,6 +447,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	age_identities_forget();
 	names_free();
 	links_free();
+	cgit_close();
 	backing_close(&fs.b);
 	fuse_opt_free_args(&args);
 	free(cmd.mountpoint);

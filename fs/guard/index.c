@@ -33,6 +33,8 @@ struct gindex {
 				    the top byte, and 8-byte ones (locked),
 				    open addressing, 1 << pbits */
 	unsigned pbits;
+	int32_t *vtab;           /* values by whole-value hash (open addressing,
+				    -1 empty, locked), 1 << (tbits - 1) */
 	struct gsrc *s;
 	size_t ns, caps;
 	int32_t *shash;          /* live sources by path hash (open addressing,
@@ -130,6 +132,20 @@ static int pre_has(const struct gindex *g, uint64_t k)
 	}
 }
 
+static uint64_t value_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL ^ len;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static size_t vslot(const struct gindex *g, uint64_t h)
+{
+	return (size_t)((h * MUL2) >> (64 - (g->tbits - 1)));
+}
+
 /* A value of length L has grams at L-8 .. L-4 (its last 8 bytes): an
  * occurrence covers one text position that is a multiple of STEP there. */
 static void link_value(struct gindex *g, int32_t i)
@@ -153,6 +169,11 @@ static void link_value(struct gindex *g, int32_t i)
 	}
 	for (size_t t = 4; t <= 8; t++)
 		pre_insert(g, prefix_key(v->p, t));
+	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1, k;
+
+	for (k = vslot(g, v->h); g->vtab[k] >= 0; k = (k + 1) & mask)
+		;
+	g->vtab[k] = i;
 }
 
 /* (Re)build the tables for tbits (values kept). 0 or -1. */
@@ -163,8 +184,10 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
 	uint64_t *pre = sm_alloc(((size_t)1 << pbits) * sizeof(*pre));
 	struct gent *e = sm_alloc((g->capv ? g->capv : 1) * STEP * sizeof(*e));
+	int32_t *vtab = sm_alloc(((size_t)1 << (tbits - 1)) * sizeof(*vtab));
 
-	if (tab == NULL || bloom == NULL || pre == NULL || e == NULL) {
+	if (tab == NULL || bloom == NULL || pre == NULL || e == NULL || vtab == NULL) {
+		sm_free(vtab);
 		sm_free(tab);
 		sm_free(bloom);
 		sm_free(pre);
@@ -175,6 +198,9 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	sm_free(g->bloom);
 	sm_free(g->pre);
 	sm_free(g->e);
+	sm_free(g->vtab);
+	g->vtab = vtab;
+	memset(vtab, 0xff, ((size_t)1 << (tbits - 1)) * sizeof(*vtab));
 	g->tab = tab;
 	g->bloom = bloom;
 	g->pre = pre;
@@ -232,6 +258,7 @@ void gindex_clear(struct gindex *g)
 	memset(g->tab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->tab));
 	memset(g->bloom, 0, ((size_t)1 << g->bbits) / 8);
 	memset(g->pre, 0, ((size_t)1 << g->pbits) * sizeof(*g->pre));
+	memset(g->vtab, 0xff, ((size_t)1 << (g->tbits - 1)) * sizeof(*g->vtab));
 	g->maxlen = 0;
 }
 
@@ -245,6 +272,7 @@ void gindex_free(struct gindex *g)
 	sm_free(g->bloom);
 	sm_free(g->pre);
 	sm_free(g->e);
+	sm_free(g->vtab);
 	free(g->shash);
 	free(g->s);
 	free(g);
@@ -319,14 +347,15 @@ int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID
 	return (int)slot;
 }
 
-static int known(const struct gindex *g, const uint8_t *p, size_t len)
+/* Is the value (hash h) indexed already? */
+static int known(const struct gindex *g, const uint8_t *p, size_t len, uint64_t h)
 {
-	uint32_t gram = load4(p + len - 8);
+	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1;
 
-	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->e[i].next) {
-		const struct gval *v = &g->v[g->e[i].v];
+	for (size_t k = vslot(g, h); g->vtab[k] >= 0; k = (k + 1) & mask) {
+		const struct gval *v = &g->v[g->vtab[k]];
 
-		if (g->e[i].gram == gram && v->len == len && memcmp(v->p, p, len) == 0)
+		if (v->h == h && v->len == len && memcmp(v->p, p, len) == 0)
 			return 1;
 	}
 	return 0;
@@ -335,8 +364,12 @@ static int known(const struct gindex *g, const uint8_t *p, size_t len)
 static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 {
 	struct gval *v;
+	uint64_t h;
 
-	if (!gindex_looks_secret(p, len) || len > UINT32_MAX || known(g, p, len))
+	if (!gindex_looks_secret(p, len) || len > UINT32_MAX)
+		return 0;
+	h = value_hash(p, len);
+	if (known(g, p, len, h))
 		return 0;
 	if (g->nv == g->capv) {
 		size_t nc = g->capv ? g->capv * 2 : 64;
@@ -358,6 +391,7 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 		return -1;
 	memcpy(v->p, p, len);
 	v->len = (uint32_t)len;
+	v->h = h;
 	v->src = (uint32_t)src;
 	g->nv++;
 	g->bytes += len;

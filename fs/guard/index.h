@@ -33,6 +33,7 @@ struct gval {
 	uint8_t *p;              /* the value (locked memory) */
 	uint32_t len;
 	uint32_t src;            /* index of its source */
+	uint64_t h;              /* hash of the whole value (duplicates) */
 	uint8_t pub;             /* enum gpub: seen in a plain file of SRC? */
 	int64_t pub_at;          /* when pub was decided */
 };

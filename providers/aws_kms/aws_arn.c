@@ -36,7 +36,7 @@ int aws_arn_region(const char *arn, char *region, size_t n, struct sops_err *err
 		goto bad;
 	kms = p + 5;
 	/* (.+) is greedy: the rightmost ':' that leaves a valid tail */
-	for (const char *c = kms + 1; *c; c++)
+	for (const char *c = kms; *c; c++)     /* kms may be the end */
 		if (*c == ':' && tail_ok(c + 1))
 			best = c;
 	if (best == NULL || best == kms)

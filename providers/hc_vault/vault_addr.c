@@ -189,8 +189,19 @@ int vault_uri_parse(const char *uri, struct vault_key *k, struct sops_err *err)
 	p[strcspn(p, "?#")] = '\0';
 	char *sv = NULL;
 
-	for (char *t = strtok_r(p, "/", &sv); t != NULL && nd < 64; t = strtok_r(NULL, "/", &sv))
+	for (char *t = strtok_r(p, "/", &sv); t != NULL; t = strtok_r(NULL, "/", &sv)) {
+		if (nd == sizeof(dirs) / sizeof(*dirs)) {
+			nd = 0;        /* more segments than any engine path has */
+			break;
+		}
 		dirs[nd++] = t;
+	}
+	if (nd < 4) {       /* v1, engine, "keys", name at least */
+		free(p);
+		vault_key_free(k);
+		return err_set(err, EX_ERROR, "vault path does not seem to be formatted correctly: "
+			       "(eg. https://vault.example.com:8200/v1/transit/keys/keyName)");
+	}
 	k->key_name = strdup(dirs[nd - 1]);
 	struct buf eng = BUF_INIT;
 

@@ -115,9 +115,11 @@ static void encrypt_decrypt(size_t which, const char *plain, size_t len)
 	}
 	for (;;) {
 		v2 = encrypt_view(which, view, vlen, &v2len);
-		/* INI: a value with a newline, a backtick and """ has no quoting
-		 * go-ini can read back (docs/testing.md, open finding) */
-		if (v2 == NULL && stores[which] == &ini_store)
+		/* INI: go-ini's writer (as sops 3.13.2) wraps a value holding a
+		 * newline or a backtick in """ even when it holds """ itself,
+		 * which no INI reader can split again (docs/testing.md) */
+		if (v2 == NULL && stores[which] == &ini_store &&
+		    memmem(view, vlen, "\"\"\"", 3) != NULL)
 			break;
 		if (v2 == NULL || ++rounds > 3)
 			abort();

@@ -25,6 +25,57 @@ def files():
                     pass
 
 
+def provider_seeds(add):
+    """fuzz_provider: the bodies the key services and credential sources
+    answer (the shapes tests/keyservices/ serves), and every ARN, Vault URI
+    and Key Vault URL found in the fixtures."""
+    b64 = base64.b64encode(b"k" * 32).decode()
+    bodies = [
+        '{"KeyId":"arn:aws:kms:us-east-1:111122223333:key/k1","Plaintext":"%s",'
+        '"EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}' % b64,
+        '{"CiphertextBlob":"%s","KeyId":"k"}' % b64,
+        '{"__type":"AccessDeniedException","message":"User is not authorized"}',
+        '{"plaintext":"%s"}' % b64, '{"name":"projects/p","ciphertext":"%s"}' % b64,
+        '{"error":{"code":403,"message":"Permission denied \\u00e9","status":"DENIED"}}',
+        '{"access_token":"ya29.a0\\/x","expires_in":3599,"token_type":"Bearer"}',
+        '{"kid":"https://v.vault.azure.net/keys/k/1","value":"%s"}' % b64.rstrip("="),
+        '{"data":{"plaintext":"%s"},"lease_id":""}' % b64,
+        '{"data":{"ciphertext":"vault:v1:%s"}}' % b64,
+        '{"key_id":"0d0466b0","plain_text":"%s","plain_text_base64":"%s"}' % (b64, b64),
+        '{"token":{"expires_at":"2026-12-03T14:00:00.000000Z"}}',
+        '{"credential":{"access":"AK","secret":"SK","securitytoken":"ST",'
+        '"expires_at":"2026-12-03T14:00:00Z"}}',
+        '{"a":{"b":{"c":{"d":1.5e3}}},"arr":[1,2,{"x":null}],"t":true}',
+    ]
+    for b in bodies:
+        add("fuzz_provider", b"\0" + b.encode())
+    add("fuzz_provider", b"\1" + b"""<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<AssumeRoleResult><Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s&amp;k</SecretAccessKey>
+<SessionToken>tok</SessionToken><Expiration>2026-12-03T14:00:00Z</Expiration></Credentials>
+</AssumeRoleResult></AssumeRoleResponse>""")
+    add("fuzz_provider", b"\1<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message>"
+        b"</Error></ErrorResponse>")
+    add("fuzz_provider", b"\2" + b'{"Code":"Success","AccessKeyId":"ASIA","SecretAccessKey":"sk",'
+        b'"Token":"tok","Expiration":"2026-12-03T14:00:00Z"}')
+    add("fuzz_provider", b"\2" + b' {"Version":1,"AccessKeyId":"AKIA","SecretAccessKey":"sk",'
+        b'"SessionToken":"tok","Expiration":"2026-12-03T14:00:00+00:00"}')
+    add("fuzz_provider", b"\3AKIA\nsecret\ntoken")
+    add("fuzz_provider", b"\3AKIA\nsecret\n")
+    pats = [(4, rb"https?://[A-Za-z0-9.:\[\]-]+/v1/[^\s\"'<>]+"),
+            (5, rb"arn:aws[a-z-]*:kms:[^\s\"'<>,]+"),
+            (6, rb"https://[A-Za-z0-9.-]+\.vault\.azure\.[a-z.]+[^\s\"'<>]*")]
+    for _, data in files():
+        for sel, rx in pats:
+            for m in set(re.findall(rx, data)):
+                add("fuzz_provider", bytes([sel]) + m)
+    for sel, v in ((4, b"https://vault.example.org:8200/v1/sops/keys/firstkey"),
+                   (4, b"http://127.0.0.1:8200/v1/a/b/c/keys/k"),
+                   (5, b"arn:aws:kms:eu-west-1:123:key/abc+arn:aws:iam::123:role/r"),
+                   (6, b"https://myvault.vault.azure.net"),
+                   (6, b"https://v.vault.usgovcloudapi.net:443")):
+        add("fuzz_provider", bytes([sel]) + v)
+
+
 def main(out):
     corp = {}
 
@@ -99,9 +150,10 @@ def main(out):
         for i, pat in enumerate(set(re.findall(r'"((?:[^"\\]|\\.)*)"', open(t).read()))):
             add("fuzz_regex", bytes([i & 3]) + pat.encode().decode("unicode_escape", "replace")
                 .encode("utf-8", "replace") + b"\nabc:x_unencrypted:123")
+    provider_seeds(add)
     for t in ("fuzz_yaml", "fuzz_json", "fuzz_ini", "fuzz_dotenv", "fuzz_binary", "fuzz_meta",
               "fuzz_config", "fuzz_enc_value", "fuzz_age_header", "fuzz_age_armor",
-              "fuzz_age_keys", "fuzz_bech32", "fuzz_regex", "fuzz_roundtrip"):
+              "fuzz_age_keys", "fuzz_bech32", "fuzz_regex", "fuzz_roundtrip", "fuzz_provider"):
         if t not in corp:
             add(t, b"")
     print("seeds: " + ", ".join("%s %d" % (k[5:], v) for k, v in sorted(corp.items())))

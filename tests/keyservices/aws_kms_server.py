@@ -243,17 +243,29 @@ class Main(st.BaseHandler):
                     PEAK = INFLIGHT
                     with open(mf, "w") as f:
                         f.write("%d\n" % PEAK)
+        self._inflight = True
         try:
             super()._handle()
         finally:
-            with LOCK:
-                INFLIGHT -= 1
-                if not os.path.exists(os.path.join(STATE, "max_inflight")):
-                    PEAK = 0
+            self._done()
+
+    def _done(self):
+        """The request leaves the count before its answer is sent: a client
+        that sends its next request only after reading this answer (one
+        unwrap after another) must never be seen as two in flight."""
+        global INFLIGHT, PEAK
+        if not getattr(self, "_inflight", False):
+            return
+        self._inflight = False
+        with LOCK:
+            INFLIGHT -= 1
+            if not os.path.exists(os.path.join(STATE, "max_inflight")):
+                PEAK = 0
 
     do_GET = do_POST = do_PUT = _handle
 
     def send_json(self, status, obj, headers=None):
+        self._done()
         if isinstance(obj, str):   # STS answers in XML
             return self.send_xml(status, obj)
         return super().send_json(status, obj, headers)

@@ -29,6 +29,11 @@ static void test_vault_uri(void)
 	CHECK(strstr(err.msg, "prefixed URL is not supported") != NULL);
 	CHECK(vault_uri_parse("https://vault.example.org/v1/transit", &k, &err) == -1);
 	CHECK(strstr(err.msg, "does not seem to be formatted correctly") != NULL);
+	/* fuzz_provider: the path's segments only after a fragment (none left
+	 * once it is cut) used to index dirs[-1] */
+	CHECK(vault_uri_parse("https://h/#//v1/transit/keys/k", &k, &err) == -1);
+	CHECK(strstr(err.msg, "does not seem to be formatted correctly") != NULL);
+	CHECK(k.address == NULL && k.key_name == NULL);
 }
 
 static int allowed(const char *addr)
