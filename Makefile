@@ -14,9 +14,9 @@
 CC      ?= cc
 PKGS    := fuse3 yaml-0.1 jansson openssl libsodium gpgme libcurl libpcre2-8 libgit2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl and libgit2 are not linked: common/lazy/ opens them on first use
-# (a plain age decrypt would otherwise load some forty libraries).
-LAZY_PKGS  := libcurl libgit2
+# libcurl, libgit2 and gpgme are not linked: common/lazy/ opens them on
+# first use (a plain age decrypt would otherwise load some forty libraries).
+LAZY_PKGS  := libcurl libgit2 gpgme
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror

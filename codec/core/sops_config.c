@@ -223,6 +223,9 @@ int sops_config_match(const struct sops_config *cfg, const char *file_path,
 	*out = NULL;
 	if (!cfg->has_creation_rules)
 		return 0;
+	/* PCRE2's JIT reads whole words past the subject's end (harmless, but
+	 * memcheck reports the uninitialised bytes it looks at) */
+	memset(abs, 0, sizeof(abs));
 	if (path_abs(file_path, abs, sizeof(abs)) != 0)
 		return err_set(err, EX_ERROR, "error loading config: bad file path");
 	/* strings.TrimPrefix(filePath, configDir + "/") */

@@ -3,10 +3,11 @@
  *
  * libcurl (key services) and libgit2 (merge conflicts, `check --staged`)
  * each pull in some twenty more libraries (Kerberos, LDAP, GnuTLS, mbedTLS,
- * ssh...): linked normally, every `sopsfs decrypt` of an age file spent more
- * time in the dynamic loader than in decrypting. curl_lazy.c and git2_lazy.c
- * define the few library functions sopsfs calls, with the library's own
- * prototypes, each forwarding to the symbol of the library opened here.
+ * ssh...), gpgme (PGP) two more: linked normally, every `sopsfs decrypt` of
+ * an age file spent more time in the dynamic loader than in decrypting.
+ * curl_lazy.c, git2_lazy.c and gpgme_lazy.c define the few library functions
+ * sopsfs calls, with the library's own prototypes, each forwarding to the
+ * symbol of the library opened here.
  */
 #ifndef SOPSFS_LAZY_H
 #define SOPSFS_LAZY_H
