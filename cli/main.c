@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "exec_run.h"
 #include "../fs/fuse/sopsfs.h"
+#include "../crypto/gcm_oneshot.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -110,8 +111,11 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "decrypt") == 0 || strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "replace") == 0 ||
 	    strcmp(cmd, "updatekeys") == 0 || strcmp(cmd, "rotate") == 0 ||
 	    strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 || strcmp(cmd, "check") == 0 ||
-	    strcmp(cmd, "exec-env") == 0 || strcmp(cmd, "exec-file") == 0)
+	    strcmp(cmd, "exec-env") == 0 || strcmp(cmd, "exec-file") == 0 ||
+	    strcmp(cmd, "merge") == 0 || strcmp(cmd, "merge-driver") == 0) {
 		harden();
+		gcm_oneshot_enable();      /* one-shot: no EVP start-up (gcm_oneshot.c) */
+	}
 	if (strcmp(cmd, "decrypt") == 0)
 		return cli_decrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "encrypt") == 0 && argc == 3 &&
@@ -124,12 +128,10 @@ int main(int argc, char **argv)
 		return cli_encrypt(argc - 1, argv + 1);
 	if (strcmp(cmd, "replace") == 0)
 		return cli_replace(argc - 1, argv + 1);
-	if (strcmp(cmd, "merge") == 0 || strcmp(cmd, "merge-driver") == 0) {   /* merge (#12) */
-		harden();
-		if (strcmp(cmd, "merge") == 0)
-			return cli_merge(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0)                /* merge (#12) */
+		return cli_merge(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge-driver") == 0)
 		return cli_merge_driver(argc - 1, argv + 1);
-	}
 	if (strcmp(cmd, "updatekeys") == 0)
 		return cli_updatekeys(argc - 1, argv + 1);
 	if (strcmp(cmd, "rotate") == 0)

@@ -1,6 +1,7 @@
 /* aes_value.c - the sops value cipher: parse and build
  * ENC[AES256_GCM,data:...,iv:...,tag:...,type:...] and run AES-256-GCM with
- * sops' 32-byte IVs through OpenSSL EVP (see aes_value.h, sops-format.md 1.1).
+ * sops' 32-byte IVs through OpenSSL EVP, or in the CLI's one-shot commands
+ * through gcm_oneshot.c (see aes_value.h, sops-format.md 1.1).
  *
  * The parser reproduces the match of sops' Go regexp
  *   ^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]
@@ -10,6 +11,7 @@
  */
 #include "aes_value.h"
 #include "b64.h"
+#include "gcm_oneshot.h"
 #include "../common/secure_mem.h"
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -113,6 +116,12 @@ static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
 
 static void gcm_fetch(void)
 {
+	/* The first use of OpenSSL in a CLI decrypt: no openssl.cnf (sops reads
+	 * none either; a key service's TLS through libcurl still loads it) and
+	 * no clean-up handler at exit - together about a fifth of the
+	 * instructions of `sopsfs decrypt` (docs/benchmarks.md). A process
+	 * that initialised OpenSSL before keeps its own settings. */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
 	gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 }
 
@@ -126,9 +135,13 @@ static int gcm_open(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 		    const char *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
 		    const uint8_t *tag, uint8_t *out)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *c;
 	int len = 0, ok;
 
+	if (gcm_oneshot_on())
+		return gcm_oneshot_open(key, iv, iv_len, aad, aad_len, ct, ct_len, tag,
+					SOPS_TAG_LEN, out);
+	c = EVP_CIPHER_CTX_new();
 	ok = c != NULL &&
 	     aes_gcm() != NULL &&
 	     EVP_DecryptInit_ex(c, aes_gcm(), NULL, NULL, NULL) == 1 &&
@@ -147,9 +160,13 @@ static int gcm_seal(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 		    const char *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
 		    uint8_t *ct, uint8_t tag[SOPS_TAG_LEN])
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *c;
 	int len = 0, ok;
 
+	if (gcm_oneshot_on())
+		return gcm_oneshot_seal(key, iv, iv_len, aad, aad_len, pt, pt_len, ct, tag,
+					SOPS_TAG_LEN);
+	c = EVP_CIPHER_CTX_new();
 	ok = c != NULL &&
 	     aes_gcm() != NULL &&
 	     EVP_EncryptInit_ex(c, aes_gcm(), NULL, NULL, NULL) == 1 &&

@@ -2,6 +2,9 @@
  * known answers, tampering, format errors and the real sops fixtures in
  * ../shared/interop/sops. */
 #include "crypto_util.h"
+#include "../../crypto/gcm_oneshot.h"
+
+#include <openssl/evp.h>
 
 /* ---- the value cipher ---- */
 
@@ -339,6 +342,82 @@ static void test_aes_fixture_mac(void)
 	free(text);
 }
 
+/* Reference AES-256-GCM through EVP (what the daemon runs). */
+static int evp_seal(const uint8_t *key, const uint8_t *iv, size_t ivl, const uint8_t *aad,
+		    size_t al, const uint8_t *pt, size_t n, uint8_t *ct, uint8_t tag[16])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int len, ok = c != NULL &&
+		      EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+		      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)ivl, NULL) == 1 &&
+		      EVP_EncryptInit_ex(c, NULL, NULL, key, iv) == 1 &&
+		      (al == 0 || EVP_EncryptUpdate(c, NULL, &len, aad, (int)al) == 1) &&
+		      (n == 0 || EVP_EncryptUpdate(c, ct, &len, pt, (int)n) == 1) &&
+		      EVP_EncryptFinal_ex(c, ct + n, &len) == 1 &&
+		      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+/* The CLI's one-shot GCM gives EVP's bytes for every length of value, IV
+ * and AAD, opens what EVP sealed, and refuses (wiping its output) a
+ * changed tag, IV or AAD. */
+static void test_oneshot_matches_evp(void)
+{
+	static const size_t ivls[] = { 1, 12, 16, 32, 64 };
+	uint8_t key[32], iv[64], aad[40], pt[4200], ct[4216], ref[4216], out[4200];
+	uint8_t tag[16], rtag[16];
+
+	for (size_t n = 0; n < sizeof(pt); n = n < 300 ? n + 13 : n + 1900) {
+		for (size_t k = 0; k < sizeof(ivls) / sizeof(*ivls); k++) {
+			size_t al = (n + k) % 3 == 0 ? 0 : (n + k) % sizeof(aad);
+
+			CHECK(crypto_random(key, 32) == 0 && crypto_random(iv, sizeof(iv)) == 0 &&
+			      crypto_random(aad, sizeof(aad)) == 0 &&
+			      (n == 0 || crypto_random(pt, n) == 0));
+			CHECK(evp_seal(key, iv, ivls[k], aad, al, pt, n, ref, rtag) == 0);
+			CHECK(gcm_oneshot_seal(key, iv, ivls[k], (char *)aad, al, pt, n, ct, tag,
+					       16) == 0);
+			CHECK(memcmp(ct, ref, n) == 0 && memcmp(tag, rtag, 16) == 0);
+			CHECK(gcm_oneshot_open(key, iv, ivls[k], (char *)aad, al, ref, n, rtag, 16,
+					       out) == 0);
+			CHECK(memcmp(out, pt, n) == 0);
+			rtag[n % 16] ^= 1;
+			memset(out, 0x55, n);
+			CHECK(gcm_oneshot_open(key, iv, ivls[k], (char *)aad, al, ref, n, rtag, 16,
+					       out) == -1);
+			for (size_t i = 0; i < n; i++)
+				if (out[i] != 0) {
+					CHECK(!"unauthenticated plaintext left in the output");
+					break;
+				}
+			rtag[n % 16] ^= 1;
+			iv[0] ^= 0x80;
+			CHECK(gcm_oneshot_open(key, iv, ivls[k], (char *)aad, al, ref, n, rtag, 16,
+					       out) == -1);
+			iv[0] ^= 0x80;
+			if (al > 0) {
+				aad[0] ^= 1;
+				CHECK(gcm_oneshot_open(key, iv, ivls[k], (char *)aad, al, ref, n,
+						       rtag, 16, out) == -1);
+			}
+		}
+	}
+}
+
+/* The value cipher with one-shot GCM switched on, as the CLI runs it. */
+static void test_aes_oneshot_mode(void)
+{
+	CHECK(!gcm_oneshot_on());
+	gcm_oneshot_enable();
+	CHECK(gcm_oneshot_on());
+	test_aes_known_answer();
+	test_aes_tamper();
+	test_aes_roundtrip_random();
+	test_aes_fixtures();
+}
+
 int main(void)
 {
 	RUN(test_aes_known_answer);
@@ -348,5 +427,7 @@ int main(void)
 	RUN(test_aes_roundtrip_random);
 	RUN(test_aes_fixtures);
 	RUN(test_aes_fixture_mac);
+	RUN(test_oneshot_matches_evp);
+	RUN(test_aes_oneshot_mode);       /* last: switches the process over */
 	return CHECK_DONE();
 }
