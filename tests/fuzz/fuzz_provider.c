@@ -91,6 +91,9 @@ static void json_body(const uint8_t *data, size_t size)
 		buf_free(&out);
 		(void)njson_get_ll(data, size, json_paths[i], &ll);
 	}
+	/* a raw NUL byte is not JSON (RFC 8259); jansson reads past one */
+	if (memchr(data, '\0', size) != NULL)
+		return;
 	root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return;
