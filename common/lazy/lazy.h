@@ -25,4 +25,25 @@ void *lazy_sym(struct lazy_lib *lib, const char *sym);
 /* The same, remembered in *slot (one per function: any thread may call). */
 void *lazy_sym_once(struct lazy_lib *lib, void **slot, const char *sym);
 
+/* LAZY_FWD(lib, ret, name, (params), (args), fail): define the library
+ * function name (same prototype) forwarding to lib's symbol, looked up
+ * once; fail is returned when the library or symbol is missing. */
+#define LAZY_FWD(lib, ret, name, params, args, fail)                            \
+	static void *name##_p;                                                  \
+	ret name params                                                         \
+	{                                                                       \
+		ret (*f) params = (ret (*) params)lazy_sym_once(&lib, &name##_p, #name); \
+		if (f == NULL)                                                  \
+			return fail;                                            \
+		return f args;                                                  \
+	}
+#define LAZY_FWD_VOID(lib, name, params, args)                                  \
+	static void *name##_p;                                                  \
+	void name params                                                        \
+	{                                                                       \
+		void (*f) params = (void (*) params)lazy_sym_once(&lib, &name##_p, #name); \
+		if (f != NULL)                                                  \
+			f args;                                                 \
+	}
+
 #endif
