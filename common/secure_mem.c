@@ -30,7 +30,8 @@
 #define SM_BIG (64 * 1024)             /* dedicated mapping from this size */
 #define SM_HDR 32                      /* block header, keeps 16-alignment */
 #define SM_MIN_BLOCK (SM_HDR + 16)     /* room for the free-list links */
-#define SM_NBINS 20
+#define SM_EXACT 64                    /* bins of one 16-byte size class each */
+#define SM_NBINS (SM_EXACT + 20)       /* then one bin per power of two */
 #define SM_MAGIC_USED 0x5ec0a110u
 #define SM_MAGIC_FREE 0x5ec0f4eeu
 #define SM_MAGIC_BIG 0x5ec0b16bu
@@ -138,11 +139,16 @@ static void unmap_protected(void *mid, size_t usable, int locked)
 
 /* ---- free-list bins ------------------------------------------------------ */
 
+/* Free blocks are kept by size: below SM_EXACT * 16 bytes one bin per
+ * 16-byte class (every block of a bin has the same size, so its first block
+ * fits), above one bin per power of two. */
 static int bin_of(size_t size)
 {
-	int b = 0;
+	int b = SM_EXACT;
 
-	size >>= 6;
+	if (size / 16 < SM_EXACT)
+		return (int)(size / 16);
+	size /= SM_EXACT * 16;
 	while (size > 1 && b < SM_NBINS - 1) {
 		size >>= 1;
 		b++;
@@ -192,24 +198,21 @@ static struct sm_block *prev_block(struct sm_block *b)
 	return (struct sm_block *)(void *)((uint8_t *)b - b->prev_size);
 }
 
-/* A free block of at least need bytes. Every block of a higher bin fits,
- * so only need's own bin is searched, and only a few blocks of it before a
- * higher bin is tried: a bin full of blocks just too small (many freed
- * small values) would otherwise make each allocation walk all of them. */
+/* The smallest-class free block of at least need bytes (need is a
+ * multiple of 16). In an exact bin the first block fits; in a power-of-two
+ * bin it is searched; every block of a higher bin fits, so the first
+ * non-empty one gives its first block. */
 static struct sm_block *bin_find(size_t need)
 {
-	int first = bin_of(need), steps = 0;
-	struct sm_block *b;
+	int first = bin_of(need);
 
-	for (b = sm_bins[first]; b != NULL && steps < 8; b = links(b)->next, steps++)
-		if (b->size >= need)
-			return b;
-	for (int i = first + 1; i < SM_NBINS; i++)
-		if (sm_bins[i] != NULL)
+	if (first >= SM_EXACT)
+		for (struct sm_block *b = sm_bins[first]; b != NULL; b = links(b)->next)
+			if (b->size >= need)
+				return b;
+	for (int i = first; i < SM_NBINS; i++)
+		if (sm_bins[i] != NULL && sm_bins[i]->size >= need)
 			return sm_bins[i];
-	for (; b != NULL; b = links(b)->next)
-		if (b->size >= need)
-			return b;
 	return NULL;
 }
 
