@@ -101,6 +101,30 @@ static char *encrypt_view(size_t which, const char *plain, size_t len, size_t *v
  * "{}", sops-vectors yaml/multidoc; numbers are re-formatted the way Go
  * prints them, yaml/scalars_typed: -0.0 -> -0, which then reads as the
  * integer 0). There the view must reach a fixed point within 3 rounds. */
+/* An INI view go-ini (and so sops 3.13.2) cannot read back as written
+ * (docs/testing.md): a value wrapped in """ that holds """ itself, or a
+ * line whose value ends in a backslash (read as a continuation, so each
+ * round drops one). */
+static int ini_unstable(const char *v, size_t n)
+{
+	if (memmem(v, n, "\"\"\"", 3) != NULL)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t e = i;
+
+		while (e < n && v[e] != '\n')
+			e++;
+		size_t t = e;
+
+		while (t > i && (v[t - 1] == ' ' || v[t - 1] == '\t' || v[t - 1] == '\r'))
+			t--;
+		if (t > i && v[t - 1] == '\\')
+			return 1;
+		i = e;
+	}
+	return 0;
+}
+
 static void encrypt_decrypt(size_t which, const char *plain, size_t len)
 {
 	size_t vlen = 0, v2len = 0;
@@ -115,12 +139,10 @@ static void encrypt_decrypt(size_t which, const char *plain, size_t len)
 	}
 	for (;;) {
 		v2 = encrypt_view(which, view, vlen, &v2len);
-		/* INI: go-ini's writer (as sops 3.13.2) wraps a value holding a
-		 * newline or a backtick in """ even when it holds """ itself,
-		 * which no INI reader can split again the same way: the re-read
-		 * fails or gives other values each round (docs/testing.md) */
+		/* INI views that go-ini's writer (as sops 3.13.2) makes but its
+		 * reader does not read back the same (see ini_unstable) */
 		if ((v2 == NULL || rounds >= 3) && stores[which] == &ini_store &&
-		    memmem(view, vlen, "\"\"\"", 3) != NULL)
+		    ini_unstable(view, vlen))
 			break;
 		if (v2 == NULL || ++rounds > 3)
 			abort();
