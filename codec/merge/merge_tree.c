@@ -336,7 +336,11 @@ static int parse_side(const struct store_ops *st, const char *t, size_t len, str
 	if (t == NULL || strcmp(st->name, "binary") == 0)
 		return 0;
 	s->doc = sdoc_parse(st, t, len, PARSE_PLAIN, err);
-	return s->doc != NULL ? 0 : -1;
+	if (s->doc == NULL)
+		return -1;
+	s->t = s->doc->text;          /* the store may skip a byte-order mark */
+	s->len = s->doc->len;
+	return 0;
 }
 
 static int splittable(const struct mctx *c)

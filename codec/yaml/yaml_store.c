@@ -47,6 +47,12 @@ static int yaml_parse(struct sdoc *doc, enum parse_mode mode, struct sops_err *e
 	if (P == NULL)
 		return err_set(err, EX_ERROR, "out of memory");
 	doc->priv = P;
+	/* A UTF-8 byte-order mark: yaml.v3 (sops) reads past it and never
+	 * writes one, so the document starts after it (renders drop it). */
+	if (doc->len >= 3 && memcmp(doc->text, "\xef\xbb\xbf", 3) == 0) {
+		doc->text += 3;
+		doc->len -= 3;
+	}
 	P->indent = 4;
 	memset(&S, 0, sizeof(S));
 	S.text = doc->text;

@@ -218,6 +218,29 @@ static void test_roundtrips(void)
 	roundtrip("x: \"a\\tb\"\ny: 'a  b'\n");
 }
 
+/* fuzz_roundtrip found it: a UTF-8 byte-order mark before the document
+ * shifted every offset by three bytes (an empty folded scalar rendered as
+ * `e: >""`, a plain file's encryption failed its own check). yaml.v3 (sops)
+ * reads past the mark and never writes one; so does the store now. */
+static void test_byte_order_mark(void)
+{
+	static const char bom[] = "\xef\xbb\xbf# c\ne: >\nf: 2 # g\nh: x\n";
+	struct buf enc = BUF_INIT;
+	struct sdoc *d;
+
+	/* the same tree as without the mark */
+	d = parse(bom);
+	CHECK(d->nleaves == 5 && d->leaves[1]->kind == NK_SCALAR && d->leaves[1]->val.len == 0);
+	sdoc_free(d);
+	/* a fake encryption renders without the mark and reads back */
+	encrypt_text(bom, &enc);
+	CHECK(enc.len > 3 && memcmp(enc.data, "\xef\xbb\xbf", 3) != 0);
+	d = parse_n((const char *)enc.data, enc.len, PARSE_ENCRYPTED);
+	CHECKF(d->meta != NULL && d->nleaves == 5, "%.300s", (const char *)enc.data);
+	sdoc_free(d);
+	buf_free(&enc);
+}
+
 int main(void)
 {
 	RUN(test_typing);
@@ -228,5 +251,6 @@ int main(void)
 	RUN(test_non_string_keys);
 	RUN(test_anchors_and_merge);
 	RUN(test_roundtrips);
+	RUN(test_byte_order_mark);
 	return CHECK_DONE();
 }
