@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -116,12 +115,6 @@ static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
 
 static void gcm_fetch(void)
 {
-	/* The first use of OpenSSL in a CLI decrypt: no openssl.cnf (sops reads
-	 * none either; a key service's TLS through libcurl still loads it) and
-	 * no clean-up handler at exit - together about a fifth of the
-	 * instructions of `sopsfs decrypt` (docs/benchmarks.md). A process
-	 * that initialised OpenSSL before keeps its own settings. */
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
 	gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 }
 
