@@ -13,22 +13,18 @@
 
 static struct lazy_lib curl = { "libcurl.so.4", NULL, 0 };
 
-static void *p_global_init, *p_easy_init, *p_easy_setopt, *p_easy_perform, *p_easy_getinfo,
-	    *p_easy_reset, *p_easy_cleanup, *p_easy_strerror, *p_slist_append, *p_slist_free_all;
+static void *p_easy_setopt, *p_easy_getinfo;      /* the two variadic calls, below */
 
-CURLcode curl_global_init(long flags)
-{
-	CURLcode (*f)(long) = (CURLcode (*)(long))lazy_sym_once(&curl, &p_global_init, "curl_global_init");
-
-	return f != NULL ? f(flags) : CURLE_FAILED_INIT;
-}
-
-CURL *curl_easy_init(void)
-{
-	CURL *(*f)(void) = (CURL *(*)(void))lazy_sym_once(&curl, &p_easy_init, "curl_easy_init");
-
-	return f != NULL ? f() : NULL;
-}
+LAZY_FWD(curl, CURLcode, curl_global_init, (long flags), (flags), CURLE_FAILED_INIT)
+LAZY_FWD(curl, CURL *, curl_easy_init, (void), (), NULL)
+LAZY_FWD(curl, CURLcode, curl_easy_perform, (CURL *h), (h), CURLE_FAILED_INIT)
+LAZY_FWD_VOID(curl, curl_easy_reset, (CURL *h), (h))
+LAZY_FWD_VOID(curl, curl_easy_cleanup, (CURL *h), (h))
+LAZY_FWD(curl, const char *, curl_easy_strerror, (CURLcode code), (code),
+    "libcurl could not be loaded")
+LAZY_FWD(curl, struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s),
+    (l, s), NULL)
+LAZY_FWD_VOID(curl, curl_slist_free_all, (struct curl_slist *l), (l))
 
 CURLcode (curl_easy_setopt)(CURL *h, CURLoption opt, ...)
 {
@@ -54,13 +50,6 @@ CURLcode (curl_easy_setopt)(CURL *h, CURLoption opt, ...)
 	return rc;
 }
 
-CURLcode curl_easy_perform(CURL *h)
-{
-	CURLcode (*f)(CURL *) = (CURLcode (*)(CURL *))lazy_sym_once(&curl, &p_easy_perform, "curl_easy_perform");
-
-	return f != NULL ? f(h) : CURLE_FAILED_INIT;
-}
-
 CURLcode (curl_easy_getinfo)(CURL *h, CURLINFO info, ...)
 {
 	CURLcode (*f)(CURL *, CURLINFO, ...) =
@@ -76,44 +65,3 @@ CURLcode (curl_easy_getinfo)(CURL *h, CURLINFO info, ...)
 	return rc;
 }
 
-void curl_easy_reset(CURL *h)
-{
-	void (*f)(CURL *) = (void (*)(CURL *))lazy_sym_once(&curl, &p_easy_reset, "curl_easy_reset");
-
-	if (f != NULL)
-		f(h);
-}
-
-void curl_easy_cleanup(CURL *h)
-{
-	void (*f)(CURL *) = (void (*)(CURL *))lazy_sym_once(&curl, &p_easy_cleanup, "curl_easy_cleanup");
-
-	if (f != NULL)
-		f(h);
-}
-
-const char *curl_easy_strerror(CURLcode code)
-{
-	const char *(*f)(CURLcode) =
-		(const char *(*)(CURLcode))lazy_sym_once(&curl, &p_easy_strerror, "curl_easy_strerror");
-
-	return f != NULL ? f(code) : "libcurl could not be loaded";
-}
-
-struct curl_slist *curl_slist_append(struct curl_slist *l, const char *s)
-{
-	struct curl_slist *(*f)(struct curl_slist *, const char *) =
-		(struct curl_slist *(*)(struct curl_slist *, const char *))
-			lazy_sym_once(&curl, &p_slist_append, "curl_slist_append");
-
-	return f != NULL ? f(l, s) : NULL;
-}
-
-void curl_slist_free_all(struct curl_slist *l)
-{
-	void (*f)(struct curl_slist *) =
-		(void (*)(struct curl_slist *))lazy_sym_once(&curl, &p_slist_free_all, "curl_slist_free_all");
-
-	if (f != NULL)
-		f(l);
-}

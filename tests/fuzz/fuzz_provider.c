@@ -103,15 +103,22 @@ static void json_body(const uint8_t *data, size_t size)
 	json_decref(root);
 }
 
+/* b = a copy of the input (secure: in locked memory, as the providers keep
+ * answers that carry secrets). */
+static void buf_of(struct buf *b, int secure, const uint8_t *data, size_t size)
+{
+	buf_init(b, secure);
+	if (buf_add(b, data, size) != 0)
+		abort();
+}
+
 static void xml_body(const uint8_t *data, size_t size)
 {
 	static const char *const tags[] = { "AccessKeyId", "SecretAccessKey", "SessionToken",
 					    "Expiration", "Code", "Message" };
 	struct buf xml;
 
-	buf_init(&xml, 0);
-	if (buf_add(&xml, data, size) != 0)
-		abort();
+	buf_of(&xml, 0, data, size);
 	for (size_t i = 0; i < sizeof(tags) / sizeof(*tags); i++) {
 		struct buf out;
 
@@ -132,10 +139,8 @@ static void creds_json(const uint8_t *data, size_t size)
 	struct aws_creds c = { 0 };
 	time_t exp = 0;
 
-	buf_init(&js, 1);
+	buf_of(&js, 1, data, size);
 	buf_init(&out, 1);
-	if (buf_add(&js, data, size) != 0)
-		abort();
 	if (aws_creds_from_json(&js, size > 0 && data[0] == '{' ? "Token" : "SessionToken", &out,
 				&exp) == 0) {
 		if (aws_creds_parse(&out, &c) != 0)
@@ -151,9 +156,7 @@ static void creds_cache(const uint8_t *data, size_t size)
 	struct buf in;
 	struct aws_creds c = { 0 };
 
-	buf_init(&in, 1);
-	if (buf_add(&in, data, size) != 0)
-		abort();
+	buf_of(&in, 1, data, size);
 	if (aws_creds_parse(&in, &c) == 0)
 		aws_creds_free(&c);
 	buf_free(&in);
