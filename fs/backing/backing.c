@@ -6,10 +6,12 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +213,30 @@ int backing_stat(const struct backing *b, const char *path, struct stat *st)
 	rc = fd < 0 ? fd : fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 	pthread_mutex_unlock(&b->dc->mu);
 	return rc;
+}
+
+/* lgetxattr(2) of path itself through its cached parent: one system call
+ * (the magic link of the parent's O_PATH fd is crossed, the last component
+ * is not followed). */
+int backing_getxattr(const struct backing *b, const char *path, const char *attr,
+		     void *buf, size_t size)
+{
+	char proc[64 + NAME_MAX + 2];
+	const char *name;
+	ssize_t n;
+	int fd;
+
+	pthread_mutex_lock(&b->dc->mu);
+	fd = dc_parent(b, path, &name);
+	if (fd >= 0 && strlen(name) > NAME_MAX)
+		fd = -ENAMETOOLONG;
+	if (fd >= 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", fd, name);
+		n = lgetxattr(proc, attr, buf, size);
+		fd = n < 0 ? -errno : n > INT_MAX ? -E2BIG : (int)n;
+	}
+	pthread_mutex_unlock(&b->dc->mu);
+	return fd;
 }
 
 int backing_open_file(const struct backing *b, const char *path, int flags)

@@ -41,6 +41,10 @@ int backing_open_path(const struct backing *b, const char *path, int flags, int 
  * it is by the kernel's own caches. */
 int backing_stat(const struct backing *b, const char *path, struct stat *st);
 int backing_open_file(const struct backing *b, const char *path, int flags);
+/* lgetxattr of path (not followed if a symlink) through the same cache:
+ * the value's length (or the size needed when size is 0) or -errno. */
+int backing_getxattr(const struct backing *b, const char *path, const char *attr,
+		     void *buf, size_t size);
 /* Forget cached directories (after renaming or removing one). */
 void backing_forget_dirs(const struct backing *b);
 

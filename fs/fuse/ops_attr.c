@@ -548,6 +548,22 @@ static int xattr_backing(const char *path, backing_fn fn, struct xa *x)
 	return rc;
 }
 
+/* path is SRC's file as it is: no memory-only entry or whiteout over it
+ * (what resolve() would find), not an internal name. */
+static int plain_backing(const char *path)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct ent *e;
+	int plain;
+
+	if (names_is_internal(path))
+		return 0;
+	e = ent_find(fs, path);
+	plain = e == NULL || !((e->virt && !e->unlinked) || e->whiteout);
+	ent_put(fs, e);
+	return plain;
+}
+
 static int op_getxattr(const char *path, const char *name, char *value, size_t size)
 {
 	struct xa x = { name, value, NULL, size, 0 };
@@ -557,7 +573,13 @@ static int op_getxattr(const char *path, const char *name, char *value, size_t s
 		return rc;
 	if (is_acl(name))
 		return -ENODATA;
-	rc = xattr_backing(path, do_getxattr, &x);
+	if (plain_backing(path)) {    /* the common case, in one system call */
+		RDLOCK(sopsfs_g);
+		rc = backing_getxattr(&sopsfs_g->b, path, name, value, size);
+		UNLOCK(sopsfs_g);
+	} else {
+		rc = xattr_backing(path, do_getxattr, &x);
+	}
 	return rc == -EOPNOTSUPP ? -ENODATA : rc;
 }
 

@@ -109,6 +109,29 @@ echo a >xa; echo b >xb; sleep 1.2
 python3 "$ROOT/tests/tools/renameat2.py" exchange xa xb >e 2>&1 && [ "$(cat xa)" = b ] && ok "RENAME_EXCHANGE" || fail "RENAME_EXCHANGE" "$(cat e)"
 getfattr -n system.posix_acl_access excl.txt >e 2>&1; grep -q 'No such attribute\|Operation not supported' e && ok "ACL xattrs fail cleanly" || fail "ACL xattrs" "$(cat e)"
 setfattr -n user.test -v 42 excl.txt && [ "$(getfattr --only-values -n user.test excl.txt)" = 42 ] && ok "user xattrs" || fail "user xattrs" ""
+# getxattr answers from SRC in one call relative to a cached directory: the
+# same answers as the slow path for every kind of name
+mkdir -p "$SRC/docs/deep/er" && echo x >"$SRC/docs/deep/er/f.txt" && ln -s f.txt "$SRC/docs/deep/er/ln"
+setfattr -n user.deep -v v1 "$SRC/docs/deep/er/f.txt"; setfattr -n user.dir -v dv "$SRC/docs/deep"
+echo t >"$SRC/docs/.sopsfs-tmp.x1" && setfattr -n user.deep -v hidden "$SRC/docs/.sopsfs-tmp.x1"
+setfattr -n user.root -v rv "$SRC"; setfattr -n user.sops -v sv "$SRC/secrets/db.yaml"
+setfattr -n user.big -v "$(head -c 3000 /dev/zero | tr '\0' b)" "$SRC/docs/deep/er/f.txt"
+r=$(python3 - "$MNT" <<'PY'
+import errno, os, sys
+m = sys.argv[1]
+def g(p, n):
+    try:
+        return os.getxattr(os.path.join(m, p), n, follow_symlinks=False).decode()[:8]
+    except OSError as e:
+        return errno.errorcode[e.errno]
+print(g("docs/deep/er/f.txt", "user.deep"), g("docs/deep", "user.dir"), g("", "user.root"),
+      g("secrets/db.yaml", "user.sops"), len(os.getxattr(m + "/docs/deep/er/f.txt", "user.big")),
+      g("docs/deep/er/ln", "user.deep"), g("docs/deep/er/nope", "user.deep"),
+      g("docs/deep/er/f.txt", "user.none"), g("docs/.sopsfs-tmp.x1", "user.deep"))
+PY
+)
+[ "$r" = "v1 dv rv sv 3000 ENODATA ENOENT ENODATA ENOENT" ] && ok "getxattr through the mount (deep, dir, root, SOPS file, large, symlink, missing)" \
+	|| fail "getxattr answers" "$r"
 df "$MNT" >/dev/null && ok "statfs" || fail "statfs" ""
 python3 -c "import os; fd=os.open('$MNT/docs', os.O_RDONLY); os.fsync(fd)" && ok "fsyncdir" || fail "fsyncdir" ""
 mkdir -p "$SRC/.git" && echo ref >"$SRC/.git/HEAD"
