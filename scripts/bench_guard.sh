@@ -45,6 +45,7 @@ done
 base64 -w 76 </dev/urandom | head -c $((1024 * 1024)) >"$W/big.txt"
 cp "$W/big.txt" "$W/src/big.txt"
 cp "$W/big.txt" "$W/src/big2.txt"
+echo probe >"$W/src/probe.txt"    # an existing plain file: a refused append fails
 
 cat >"$W/save.py" <<'EOF'
 import os, sys, time
@@ -115,10 +116,12 @@ The scan looks at every 5th byte only: every guarded value is at least 8
 bytes long, so an occurrence always covers a sampled position within its
 last 8 bytes, where one of the 5 indexed 4-byte grams of the value starts.
 A blocked Bloom filter of the grams (4 bits in one 64-bit word per gram,
-about 10 bits per gram) rejects almost every position with one load; a hash
-table of (gram, value, offset) and a memcmp of the whole value confirm the
-rest (fs/guard/index.c). The write itself is scanned in place; only the
-bytes around its edges are copied.
+8 to 16 bits per gram) rejects almost every position with one load; a hash
+table of the (value, offset) entries by gram (4 bytes an entry) and a
+memcmp of the whole value confirm the rest (fs/guard/index.c). The values
+are packed end to end in locked chunks (fs/guard/vpool.c): about 160 bytes
+of locked memory per value with its tables (430 before). The write itself
+is scanned in place; only the bytes around its edges are copied.
 EOF
 if [ -f "$OUT" ] && grep -q '^## Leak guard' "$OUT"; then
 	awk -v f="$section" '

@@ -141,9 +141,9 @@ static int on_match(void *arg, struct gval *v)
 	int secret;
 
 	pthread_mutex_lock(&g->mu);
-	if (v->pub == GPUB_UNKNOWN || now - v->pub_at >= PUBLIC_TTL) {
+	if (v->pub == GPUB_UNKNOWN || now - (time_t)v->pub_at >= PUBLIC_TTL) {
 		v->pub = guard_public(s->fs, v->p, v->len) ? GPUB_PUBLIC : GPUB_SECRET;
-		v->pub_at = now;
+		v->pub_at = (uint32_t)now;
 	}
 	secret = v->pub == GPUB_SECRET;
 	pthread_mutex_unlock(&g->mu);

@@ -1,6 +1,7 @@
 /* index.c - secret values in locked memory, found in text by 8-byte prefix
  * (bitmap, then hash table, then memcmp). See index.h. */
 #include "index.h"
+#include "vpool.h"
 #include "../../common/secure_mem.h"
 
 #include <stdlib.h>
@@ -11,30 +12,25 @@
 #define MUL1 0x9E3779B97F4A7C15ULL
 #define MUL2 0xC2B2AE3D27D4EB4FULL
 
-/* One of the STEP grams of a value: the 4 bytes at off. */
-struct gent {
-	uint32_t gram;
-	uint32_t off;
-	int32_t v;
-	int32_t next;            /* next entry in its bucket */
-};
-
 struct gindex {
 	struct gval *v;          /* locked */
 	size_t nv, capv;
-	struct gent *e;          /* STEP per value (locked) */
+	struct vpool pool;       /* the values' bytes */
+	int32_t *next;           /* STEP per value (locked): gram j of value i
+				    is entry i * STEP + j, chained by bucket */
 	int32_t *tab;            /* bucket heads (locked), 1 << tbits */
 	unsigned tbits;
 	uint64_t *bloom;         /* blocked Bloom filter of the grams: 1 << bbits
 				    bits in 64-bit words, 4 bits per gram in one
 				    word (one memory access per test; locked) */
 	unsigned bbits;
-	uint64_t *pre;           /* prefixes: 4..7 bytes with their length in
-				    the top byte, and 8-byte ones (locked),
-				    open addressing, 1 << pbits */
+	uint64_t *pre;           /* blocked Bloom filter of the prefixes: 4..7
+				    bytes with their length in the top byte,
+				    and 8-byte ones (locked), 1 << pbits bits;
+				    a false positive only keeps a longer tail */
 	unsigned pbits;
 	int32_t *vtab;           /* values by whole-value hash (open addressing,
-				    -1 empty, locked), 1 << (tbits - 1) */
+				    -1 empty, locked), 1 << tbits (load <= 0.4) */
 	struct gsrc *s;
 	size_t ns, caps;
 	int32_t *shash;          /* live sources by path hash (open addressing,
@@ -104,32 +100,27 @@ static uint64_t prefix_key(const uint8_t *p, size_t t)
 	return k | ((uint64_t)t << 56);
 }
 
+static size_t pre_word(const struct gindex *g, uint64_t k, uint64_t *mask)
+{
+	uint64_t h = (k ^ (k >> 29)) * MUL2;
+
+	*mask = ((uint64_t)1 << (h & 63)) | ((uint64_t)1 << ((h >> 6) & 63)) |
+		((uint64_t)1 << ((h >> 12) & 63)) | ((uint64_t)1 << ((h >> 18) & 63));
+	return (size_t)(h >> (64 - (g->pbits - 6)));
+}
+
 static void pre_insert(struct gindex *g, uint64_t k)
 {
-	size_t mask = ((size_t)1 << g->pbits) - 1;
+	uint64_t mask;
 
-	if (k == 0)
-		return;
-	for (size_t i = (size_t)((k * MUL1) >> (64 - g->pbits));; i = (i + 1) & mask) {
-		if (g->pre[i] == k)
-			return;
-		if (g->pre[i] == 0) {
-			g->pre[i] = k;
-			return;
-		}
-	}
+	g->pre[pre_word(g, k, &mask)] |= mask;
 }
 
 static int pre_has(const struct gindex *g, uint64_t k)
 {
-	size_t mask = ((size_t)1 << g->pbits) - 1;
+	uint64_t mask;
 
-	for (size_t i = (size_t)((k * MUL1) >> (64 - g->pbits));; i = (i + 1) & mask) {
-		if (g->pre[i] == k)
-			return k != 0;
-		if (g->pre[i] == 0)
-			return 0;
-	}
+	return (g->pre[pre_word(g, k, &mask)] & mask) == mask;
 }
 
 static uint64_t value_hash(const uint8_t *p, size_t len)
@@ -143,7 +134,7 @@ static uint64_t value_hash(const uint8_t *p, size_t len)
 
 static size_t vslot(const struct gindex *g, uint64_t h)
 {
-	return (size_t)((h * MUL2) >> (64 - (g->tbits - 1)));
+	return (size_t)((h * MUL2) >> (64 - g->tbits));
 }
 
 /* A value of length L has grams at L-8 .. L-4 (its last 8 bytes): an
@@ -153,23 +144,17 @@ static void link_value(struct gindex *g, int32_t i)
 	struct gval *v = &g->v[i];
 
 	for (uint32_t j = 0; j < STEP; j++) {
-		struct gent *e = &g->e[(size_t)i * STEP + j];
-		size_t b, h;
-
-		e->off = v->len - 8 + j;
-		e->gram = load4(v->p + e->off);
-		e->v = i;
+		uint32_t gram = load4(v->p + v->len - 8 + j);
+		size_t e = (size_t)i * STEP + j, h = bucket(g, gram);
 		uint64_t mask;
 
-		b = bloom_word(g, e->gram, &mask);
-		h = bucket(g, e->gram);
-		g->bloom[b] |= mask;
-		e->next = g->tab[h];
-		g->tab[h] = (int32_t)((size_t)i * STEP + j);
+		g->bloom[bloom_word(g, gram, &mask)] |= mask;
+		g->next[e] = g->tab[h];
+		g->tab[h] = (int32_t)e;
 	}
 	for (size_t t = 4; t <= 8; t++)
 		pre_insert(g, prefix_key(v->p, t));
-	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1, k;
+	size_t mask = ((size_t)1 << g->tbits) - 1, k;
 
 	for (k = vslot(g, v->h); g->vtab[k] >= 0; k = (k + 1) & mask)
 		;
@@ -179,32 +164,34 @@ static void link_value(struct gindex *g, int32_t i)
 /* (Re)build the tables for tbits (values kept). 0 or -1. */
 static int rebuild(struct gindex *g, unsigned tbits)
 {
-	unsigned bbits = tbits + 2, pbits = tbits;
+	/* 8 Bloom bits per gram and per prefix (STEP grams and 5 prefixes a
+	 * value, at most 2 grams a bucket) */
+	unsigned bbits = tbits + 4, pbits = tbits + 4;
 	int32_t *tab = sm_alloc(((size_t)1 << tbits) * sizeof(*tab));
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
-	uint64_t *pre = sm_alloc(((size_t)1 << pbits) * sizeof(*pre));
-	struct gent *e = sm_alloc((g->capv ? g->capv : 1) * STEP * sizeof(*e));
-	int32_t *vtab = sm_alloc(((size_t)1 << (tbits - 1)) * sizeof(*vtab));
+	uint64_t *pre = sm_alloc(((size_t)1 << pbits) / 8);
+	int32_t *next = sm_alloc((g->capv ? g->capv : 1) * STEP * sizeof(*next));
+	int32_t *vtab = sm_alloc(((size_t)1 << tbits) * sizeof(*vtab));
 
-	if (tab == NULL || bloom == NULL || pre == NULL || e == NULL || vtab == NULL) {
+	if (tab == NULL || bloom == NULL || pre == NULL || next == NULL || vtab == NULL) {
 		sm_free(vtab);
 		sm_free(tab);
 		sm_free(bloom);
 		sm_free(pre);
-		sm_free(e);
+		sm_free(next);
 		return -1;
 	}
 	sm_free(g->tab);
 	sm_free(g->bloom);
 	sm_free(g->pre);
-	sm_free(g->e);
+	sm_free(g->next);
 	sm_free(g->vtab);
 	g->vtab = vtab;
-	memset(vtab, 0xff, ((size_t)1 << (tbits - 1)) * sizeof(*vtab));
+	memset(vtab, 0xff, ((size_t)1 << tbits) * sizeof(*vtab));
 	g->tab = tab;
 	g->bloom = bloom;
 	g->pre = pre;
-	g->e = e;
+	g->next = next;
 	g->tbits = tbits;
 	g->bbits = bbits;
 	g->pbits = pbits;
@@ -218,12 +205,13 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	return 0;
 }
 
-/* Bits for STEP grams per value at a load of at most 1/2. */
+/* Bits for STEP grams per value at a load of at most 2 (the Bloom filter
+ * keeps almost every text position away from the buckets). */
 static unsigned bits_for(size_t nv)
 {
 	unsigned tb = MIN_TBITS;
 
-	while (nv * STEP * 2 > ((size_t)1 << tb))
+	while (nv * STEP > ((size_t)2 << tb))
 		tb++;
 	return tb;
 }
@@ -242,7 +230,8 @@ struct gindex *gindex_new(void)
 static void free_values(struct gindex *g)
 {
 	for (size_t i = 0; i < g->nv; i++)
-		sm_free(g->v[i].p);
+		vpool_drop(&g->pool, g->v[i].p, g->v[i].len);
+	vpool_free(&g->pool);
 	g->nv = 0;
 	g->bytes = 0;
 }
@@ -257,8 +246,8 @@ void gindex_clear(struct gindex *g)
 	g->shash = NULL;
 	memset(g->tab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->tab));
 	memset(g->bloom, 0, ((size_t)1 << g->bbits) / 8);
-	memset(g->pre, 0, ((size_t)1 << g->pbits) * sizeof(*g->pre));
-	memset(g->vtab, 0xff, ((size_t)1 << (g->tbits - 1)) * sizeof(*g->vtab));
+	memset(g->pre, 0, ((size_t)1 << g->pbits) / 8);
+	memset(g->vtab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->vtab));
 	g->maxlen = 0;
 }
 
@@ -271,7 +260,7 @@ void gindex_free(struct gindex *g)
 	sm_free(g->tab);
 	sm_free(g->bloom);
 	sm_free(g->pre);
-	sm_free(g->e);
+	sm_free(g->next);
 	sm_free(g->vtab);
 	free(g->shash);
 	free(g->s);
@@ -350,7 +339,7 @@ int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID
 /* Is the value (hash h) indexed already? */
 static int known(const struct gindex *g, const uint8_t *p, size_t len, uint64_t h)
 {
-	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1;
+	size_t mask = ((size_t)1 << g->tbits) - 1;
 
 	for (size_t k = vslot(g, h); g->vtab[k] >= 0; k = (k + 1) & mask) {
 		const struct gval *v = &g->v[g->vtab[k]];
@@ -374,22 +363,21 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 	if (g->nv == g->capv) {
 		size_t nc = g->capv ? g->capv * 2 : 64;
 		struct gval *nv = sm_realloc(g->v, nc * sizeof(*nv));
-		struct gent *ne = sm_realloc(g->e, nc * STEP * sizeof(*ne));
+		int32_t *ne = sm_realloc(g->next, nc * STEP * sizeof(*ne));
 
 		if (nv != NULL)
 			g->v = nv;
 		if (ne != NULL)
-			g->e = ne;
+			g->next = ne;
 		if (nv == NULL || ne == NULL)
 			return -1;
 		g->capv = nc;
 	}
 	v = &g->v[g->nv];
 	memset(v, 0, sizeof(*v));
-	v->p = sm_alloc(len);
+	v->p = vpool_put(&g->pool, p, len);
 	if (v->p == NULL)
 		return -1;
-	memcpy(v->p, p, len);
 	v->len = (uint32_t)len;
 	v->h = h;
 	v->src = (uint32_t)src;
@@ -446,6 +434,36 @@ static void compact_sources(struct gindex *g)
 	free(map);
 }
 
+/* Once most of the pool is wiped holes, copy the live values into a fresh
+ * one (on OOM the holes stay: harmless). */
+static void compact_values(struct gindex *g)
+{
+	struct vpool fresh = { 0 };
+	uint8_t **np;
+	size_t i;
+
+	if (!vpool_sparse(&g->pool))
+		return;
+	np = malloc((g->nv ? g->nv : 1) * sizeof(*np));
+	if (np == NULL)
+		return;
+	for (i = 0; i < g->nv; i++) {
+		np[i] = g->v[i].len > VPOOL_BIG ? g->v[i].p
+			: vpool_put(&fresh, g->v[i].p, g->v[i].len);
+		if (np[i] == NULL)
+			break;
+	}
+	if (i == g->nv) {
+		for (i = 0; i < g->nv; i++)
+			g->v[i].p = np[i];
+		vpool_free(&g->pool);
+		g->pool = fresh;
+	} else {
+		vpool_free(&fresh);
+	}
+	free(np);
+}
+
 void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t *id), void *arg)
 {
 	size_t w = 0;
@@ -465,12 +483,13 @@ void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t 
 			g->v[w++] = g->v[i];
 		} else {
 			g->bytes -= g->v[i].len;
-			sm_free(g->v[i].p);
+			vpool_drop(&g->pool, g->v[i].p, g->v[i].len);
 		}
 	}
 	sm_wipe(g->v + w, (g->nv - w) * sizeof(*g->v));
 	g->nv = w;
 	compact_sources(g);
+	compact_values(g);
 	rebuild(g, bits_for(g->nv));
 	shash_rebuild(g, g->ns);
 }
@@ -504,15 +523,13 @@ static struct gval *at_sample(struct gindex *g, const uint8_t *d, size_t n, size
 
 	if ((g->bloom[b] & mask) != mask)
 		return NULL;
-	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->e[i].next) {
-		const struct gent *e = &g->e[i];
-		struct gval *v;
-		size_t p;
+	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->next[i]) {
+		struct gval *v = &g->v[i / STEP];
+		size_t off = v->len - 8 + (size_t)(i % STEP), p;
 
-		if (e->gram != gram || e->off > q)
+		if (off > q || load4(v->p + off) != gram)
 			continue;
-		v = &g->v[e->v];
-		p = q - e->off;
+		p = q - off;
 		if (p + v->len > n || p >= hi || p + v->len <= lo)
 			continue;
 		if (memcmp(d + p, v->p, v->len) == 0 && hit(arg, v))

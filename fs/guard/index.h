@@ -13,10 +13,10 @@
  * 4-byte gram starts that is one of the 5 grams indexed for the value (at
  * offsets len-8 .. len-4: tails of secrets are the distinctive part). Only
  * every 5th position of the text is looked at: a blocked Bloom filter of
- * the grams (one load, almost always a miss), then a hash table of (gram,
- * value, offset),
- * then memcmp over the whole value. Everything (values, tables, bitmap)
- * lives in locked memory (common/secure_mem.h) and is wiped when dropped.
+ * the grams (one load, almost always a miss), then a hash table of the
+ * (value, offset) entries by gram, then memcmp over the whole value.
+ * Everything (values packed in vpool.h's chunks, tables, bitmaps) lives in
+ * locked memory (common/secure_mem.h) and is wiped when dropped.
  * Not thread-safe: the caller (guard.c) locks.
  */
 #ifndef SOPSFS_GUARD_INDEX_H
@@ -30,12 +30,12 @@
 enum gpub { GPUB_UNKNOWN = 0, GPUB_PUBLIC, GPUB_SECRET };
 
 struct gval {
-	uint8_t *p;              /* the value (locked memory) */
+	uint8_t *p;              /* the value (locked memory, see vpool.h) */
+	uint64_t h;              /* hash of the whole value (duplicates) */
 	uint32_t len;
 	uint32_t src;            /* index of its source */
-	uint64_t h;              /* hash of the whole value (duplicates) */
+	uint32_t pub_at;         /* when pub was decided (time(), seconds) */
 	uint8_t pub;             /* enum gpub: seen in a plain file of SRC? */
-	int64_t pub_at;          /* when pub was decided */
 };
 
 struct gsrc {
