@@ -1,9 +1,8 @@
-/* ent.c - the entry table: lookup by path, views, LRU eviction. */
+/* ent.c - the entry table: lookup by path (a hash table that grows),
+ * references, renames, the overlay list and views (ent_sweep.c: what
+ * leaves it over time). */
 #include "ent.h"
-#include "../guard/guard.h"
-#include "names.h"
-#include "../writeback/commit.h"
-#include "../../codec/core/sops_file.h"
+#include "etable.h"
 #include "../../common/secure_mem.h"
 
 #include <errno.h>
@@ -11,24 +10,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NBUCKETS 4096
-
-struct etable {
-	pthread_mutex_t mu;
-	char **wiped;                        /* paths whose views a sweep dropped */
-	size_t nwiped, capwiped;
-	struct ent *buckets[NBUCKETS];
-	struct ent *lru_head, *lru_tail;     /* most recent first */
-	struct ent *ov_head;                 /* overlay entries */
-	size_t view_bytes;
-};
+#define MIN_BITS 12
 
 struct etable *etable_new(void)
 {
 	struct etable *t = calloc(1, sizeof(*t));
 
-	if (t != NULL)
-		pthread_mutex_init(&t->mu, NULL);
+	if (t == NULL)
+		return NULL;
+	t->bits = MIN_BITS;
+	t->buckets = calloc((size_t)1 << t->bits, sizeof(*t->buckets));
+	if (t->buckets == NULL) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->mu, NULL);
 	return t;
 }
 
@@ -48,7 +44,7 @@ void etable_free(struct etable *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < NBUCKETS; i++) {
+	for (size_t i = 0; i < ((size_t)1 << t->bits); i++) {
 		struct ent *e = t->buckets[i], *next;
 
 		for (; e != NULL; e = next) {
@@ -59,22 +55,56 @@ void etable_free(struct etable *t)
 	for (size_t i = 0; i < t->nwiped; i++)
 		free(t->wiped[i]);
 	free(t->wiped);
+	free(t->buckets);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
-static size_t hash_path(const char *p)
+static size_t hash_path(const struct etable *t, const char *p)
 {
-	size_t h = 5381;
+	uint64_t h = 5381;
 
 	while (*p)
 		h = h * 33 + (unsigned char)*p++;
-	return h % NBUCKETS;
+	return (size_t)((h * 0x9E3779B97F4A7C15ULL) >> (64 - t->bits));
+}
+
+/* Twice the buckets once there are as many entries (allocation failure
+ * keeps the table as it is: longer chains, still correct). */
+static void grow(struct etable *t)
+{
+	size_t n = (size_t)1 << t->bits;
+	struct ent **nb = calloc(n * 2, sizeof(*nb)), **old = t->buckets;
+
+	if (nb == NULL)
+		return;
+	t->buckets = nb;
+	t->bits++;
+	for (size_t i = 0; i < n; i++)
+		for (struct ent *e = old[i], *next; e != NULL; e = next) {
+			size_t h = hash_path(t, e->path);
+
+			next = e->hnext;
+			e->hnext = nb[h];
+			nb[h] = e;
+		}
+	free(old);
+}
+
+static void hash_insert(struct etable *t, struct ent *e)
+{
+	size_t h;
+
+	if (++t->count > ((size_t)1 << t->bits))
+		grow(t);
+	h = hash_path(t, e->path);
+	e->hnext = t->buckets[h];
+	t->buckets[h] = e;
 }
 
 static struct ent *lookup(struct etable *t, const char *path)
 {
-	for (struct ent *e = t->buckets[hash_path(path)]; e != NULL; e = e->hnext)
+	for (struct ent *e = t->buckets[hash_path(t, path)]; e != NULL; e = e->hnext)
 		if (strcmp(e->path, path) == 0)
 			return e;
 	return NULL;
@@ -82,18 +112,19 @@ static struct ent *lookup(struct etable *t, const char *path)
 
 static void unhash(struct etable *t, struct ent *e)
 {
-	struct ent **pp = &t->buckets[hash_path(e->path)];
+	struct ent **pp = &t->buckets[hash_path(t, e->path)];
 
 	for (; *pp != NULL; pp = &(*pp)->hnext)
 		if (*pp == e) {
 			*pp = e->hnext;
+			t->count--;
 			break;
 		}
 	e->hnext = NULL;
 	e->in_table = 0;
 }
 
-static void lru_unlink(struct etable *t, struct ent *e)
+void etable_lru_unlink(struct etable *t, struct ent *e)
 {
 	if (e->lru_prev)
 		e->lru_prev->lru_next = e->lru_next;
@@ -108,7 +139,7 @@ static void lru_unlink(struct etable *t, struct ent *e)
 
 static void lru_front(struct etable *t, struct ent *e)
 {
-	lru_unlink(t, e);
+	etable_lru_unlink(t, e);
 	e->lru_next = t->lru_head;
 	if (t->lru_head)
 		t->lru_head->lru_prev = e;
@@ -186,8 +217,7 @@ struct ent *ent_get(struct sopsfs *fs, const char *path)
 			buf_init(&e->content, 1);
 			e->refs = 1;            /* the table's */
 			e->in_table = 1;
-			e->hnext = t->buckets[hash_path(path)];
-			t->buckets[hash_path(path)] = e;
+			hash_insert(t, e);
 		}
 	}
 	ent_ref(e);
@@ -206,7 +236,7 @@ void ent_put(struct sopsfs *fs, struct ent *e)
 	if (last) {
 		if (e->view != NULL) {
 			fs->ents->view_bytes -= e->view_len;
-			lru_unlink(fs->ents, e);
+			etable_lru_unlink(fs->ents, e);
 		}
 		if (e->in_table)
 			unhash(fs->ents, e);
@@ -248,8 +278,7 @@ int ent_rename(struct sopsfs *fs, struct ent *e, const char *newpath)
 	free(e->path);
 	e->path = np;
 	e->in_table = 1;
-	e->hnext = t->buckets[hash_path(np)];
-	t->buckets[hash_path(np)] = e;
+	hash_insert(t, e);
 	pthread_mutex_unlock(&t->mu);
 	if (old != NULL && old != e)
 		ent_put(fs, old);
@@ -263,7 +292,7 @@ void ent_rename_dir(struct sopsfs *fs, const char *from, const char *to)
 	struct ent *moved = NULL, *displaced = NULL, *old;
 
 	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < NBUCKETS; i++) {
+	for (size_t i = 0; i < ((size_t)1 << t->bits); i++) {
 		struct ent **pp = &t->buckets[i];
 
 		while (*pp != NULL) {
@@ -271,6 +300,7 @@ void ent_rename_dir(struct sopsfs *fs, const char *from, const char *to)
 
 			if (strncmp(e->path, from, fl) == 0 && e->path[fl] == '/') {
 				*pp = e->hnext;        /* unhash; rehashed below */
+				t->count--;
 				e->hnext = moved;
 				moved = e;
 			} else {
@@ -295,8 +325,7 @@ void ent_rename_dir(struct sopsfs *fs, const char *from, const char *to)
 			old->hnext = displaced;
 			displaced = old;
 		}
-		e->hnext = t->buckets[hash_path(e->path)];
-		t->buckets[hash_path(e->path)] = e;
+		hash_insert(t, e);
 	}
 	pthread_mutex_unlock(&t->mu);
 	while (displaced != NULL) {
@@ -370,7 +399,7 @@ void ent_drop_view(struct sopsfs *fs, struct ent *e)
 		return;
 	pthread_mutex_lock(&fs->ents->mu);
 	fs->ents->view_bytes -= e->view_len;
-	lru_unlink(fs->ents, e);
+	etable_lru_unlink(fs->ents, e);
 	pthread_mutex_unlock(&fs->ents->mu);
 	sm_free(e->view);
 	e->view = NULL;
@@ -397,200 +426,9 @@ size_t ent_view_bytes(struct sopsfs *fs)
 	return n;
 }
 
-/* Drop least-recently-used views (of unreferenced entries) above the cap. */
-void ent_evict(struct sopsfs *fs)
-{
-	struct etable *t = fs->ents;
-
-	for (;;) {
-		struct ent *e;
-
-		pthread_mutex_lock(&t->mu);
-		if (t->view_bytes <= fs->o.cache_bytes) {
-			pthread_mutex_unlock(&t->mu);
-			return;
-		}
-		for (e = t->lru_tail; e != NULL && e->refs > 1; e = e->lru_prev)
-			;
-		if (e == NULL) {
-			pthread_mutex_unlock(&t->mu);
-			return;
-		}
-		ent_ref(e);
-		lru_unlink(t, e);
-		pthread_mutex_unlock(&t->mu);
-		if (pthread_mutex_trylock(&e->mu) == 0) {
-			ent_drop_view(fs, e);
-			if (e->kind == VF_SOPS && !e->has_draft)
-				e->kind = VF_UNKNOWN;      /* reload on next use */
-			pthread_mutex_unlock(&e->mu);
-		}
-		ent_put(fs, e);
-	}
-}
-
-static void sweep_one(struct sopsfs *fs, struct ent *e, time_t now, int all)
-{
-	struct etable *t = fs->ents;
-	int idle = now - e->view_used >= (time_t)fs->o.key_ttl;
-	int old = now - e->view_loaded >= (time_t)fs->o.key_max_ttl;
-
-	if (e->view != NULL && !e->has_draft && e->refs == 1 && (all || idle || old)) {
-		if (t->nwiped == t->capwiped) {
-			size_t nc = t->capwiped ? t->capwiped * 2 : 16;
-			char **nw = realloc(t->wiped, nc * sizeof(*nw));
-
-			if (nw != NULL) {
-				t->wiped = nw;
-				t->capwiped = nc;
-			}
-		}
-		if (t->nwiped < t->capwiped && (t->wiped[t->nwiped] = strdup(e->path)) != NULL)
-			t->nwiped++;
-		e->gen++;
-		t->view_bytes -= e->view_len;
-		lru_unlink(t, e);
-		sm_free(e->view);
-		e->view = NULL;
-		e->view_len = 0;
-		e->kind = VF_UNKNOWN;
-	}
-	if (e->id != NULL && !e->has_draft && e->writers == 0 && (all || idle || old)) {
-		ident_unref(e->id);
-		e->id = NULL;
-	}
-	if (e->tomb != NULL && !e->whiteout && !e->virt && (all || now >= e->tomb_until)) {
-		ident_unref(e->tomb);
-		e->tomb = NULL;
-	}
-}
-
-static void sweep_try(struct sopsfs *fs, struct ent *e, time_t now, int all)
-{
-	if (pthread_mutex_trylock(&e->mu) != 0)
-		return;
-	sweep_one(fs, e, now, all);
-	pthread_mutex_unlock(&e->mu);
-}
-
-/* Only entries that hold something expire: views (the LRU list, oldest
- * first; a quick pass stops at the first view in use recently) and the
- * overlay entries (identities, tombstones). */
-void ent_sweep(struct sopsfs *fs, time_t now, int all, int full)
-{
-	struct etable *t = fs->ents;
-	struct ent *e, *prev;
-
-	pthread_mutex_lock(&t->mu);
-	for (e = t->lru_tail; e != NULL; e = prev) {
-		prev = e->lru_prev;
-		if (!all && !full && now - e->view_used < (time_t)fs->o.key_ttl)
-			break;
-		sweep_try(fs, e, now, all);
-	}
-	for (e = t->ov_head; e != NULL; e = e->ov_next)
-		sweep_try(fs, e, now, all);
-	pthread_mutex_unlock(&t->mu);
-}
-
-/* Every overlay entry is a candidate: its flags are read under e->mu
- * below (the table lock does not guard them; TSan). */
-static void collect_pending(void *arg, struct ent *e)
-{
-	struct buf *list = arg;
-
-	if (buf_add(list, &e, sizeof(e)) == 0)
-		ent_ref(e);
-}
-
-void ent_flush_pending(struct sopsfs *fs, time_t now)
-{
-	struct buf list = BUF_INIT;
-	struct ent **v;
-	size_t n;
-
-	pthread_mutex_lock(&fs->ents->mu);
-	for (struct ent *o = fs->ents->ov_head; o != NULL; o = o->ov_next)
-		collect_pending(&list, o);
-	pthread_mutex_unlock(&fs->ents->mu);
-	v = (struct ent **)list.data;
-	n = list.len / sizeof(*v);
-	for (size_t i = 0; i < n; i++) {
-		struct ent *e = v[i];
-
-		int forget = 0;
-
-		pthread_mutex_lock(&e->mu);
-		int rc = -EAGAIN;
-
-		/* commit_failed: the leak guard refused it (written again: retried) */
-		if (e->pending && !e->unlinked && e->writers == 0 && !e->commit_failed &&
-		    (now == 0 || now >= e->flush_at)) {
-			if (!e->virt)          /* a placeholder in SRC: settle in place */
-				rc = commit_settle(fs, e);
-			else if ((rc = commit_plain(fs, e->path,
-						    e->content.data ? e->content.data : (uint8_t *)"",
-						    e->content.len, e->mode & 07777)) == 0)
-				commit_owner(fs, e->path, e->uid, e->gid);
-		}
-		if (rc == -EACCES)
-			guard_refused_ent(fs, e);       /* leak guard: stays in memory */
-		if (rc == 0 && !e->virt)
-			/* an ordinary file now: the table need not remember it */
-			forget = e->tomb == NULL && e->id == NULL && !e->whiteout && e->show_ino == 0;
-		if (rc == 0) {
-			e->pending = 0;
-			e->virt = 0;
-			e->has_draft = 0;
-			e->dirty = 0;
-			e->kind = VF_UNKNOWN;
-			buf_free(&e->content);
-		}
-		pthread_mutex_unlock(&e->mu);
-		if (forget)
-			ent_remove(fs, e);
-		ent_put(fs, e);
-	}
-	buf_free(&list);
-}
-
-char **ent_take_wiped(struct sopsfs *fs, size_t *n)
-{
-	char **w;
-
-	pthread_mutex_lock(&fs->ents->mu);
-	w = fs->ents->wiped;
-	*n = fs->ents->nwiped;
-	fs->ents->wiped = NULL;
-	fs->ents->nwiped = fs->ents->capwiped = 0;
-	pthread_mutex_unlock(&fs->ents->mu);
-	return w;
-}
-
 ino_t ent_new_ino(void)
 {
 	static ino_t next = (ino_t)1 << 62;
 
 	return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
-}
-
-void ent_count(struct sopsfs *fs, struct ent_counts *c)
-{
-	struct etable *t = fs->ents;
-
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_lock(&t->mu);
-	for (struct ent *e = t->lru_head; e != NULL; e = e->lru_next)
-		c->views++;
-	c->view_bytes = t->view_bytes;
-	for (struct ent *e = t->ov_head; e != NULL; e = e->ov_next) {
-		if (e->virt && !e->unlinked) {
-			c->memfiles++;
-			c->mem_bytes += e->content.len;
-		} else if (e->has_draft) {
-			c->drafts++;
-			c->dirty += e->dirty;
-		}
-	}
-	pthread_mutex_unlock(&t->mu);
 }
