@@ -1,6 +1,7 @@
 /* ent_load.c - detect SOPS files in SRC, decrypt them into views, and load
  * identities; data keys come from the key cache (unwrapped once). */
 #include "ent.h"
+#include "ahead.h"
 #include "../conflict/conflict.h"
 #include "../../codec/core/sops_file.h"
 #include "../../codec/core/datakey.h"
@@ -18,9 +19,22 @@
 /* The file being opened by this thread (for the audit line of an unwrap). */
 static __thread const char *opening;
 
+/* Are all of the file's master keys age keys (decrypting it ahead needs no
+ * round trip and no prompt)? */
+static int age_only(const struct sops_meta *m)
+{
+	for (size_t g = 0; g < m->ngroups; g++)
+		for (size_t k = 0; k < m->groups[g].nkeys; k++)
+			if (strcmp(m->groups[g].keys[k].type, "age") != 0)
+				return 0;
+	return m->ngroups > 0;
+}
+
 int sopsfs_get_key(void *arg, const struct sops_meta *m, uint8_t key[SOPS_DATA_KEY_LEN],
 		   struct sops_err *err)
 {
+	if (ahead_in_worker() && !age_only(m))
+		return err_set(err, EX_ERROR, "left to the reader");
 	/* kms1: one unwrap per key at a time, different keys in parallel;
 	 * the unwrap is labelled for status and audited (guard) there */
 	return pf_get_key(arg, m, key, opening, err);
@@ -113,6 +127,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
 		atomic_fetch_add(&fs->decrypts, 1);
 		guard_note_file(fs, e->path, sf);       /* leak guard: index its values */
+		ahead_note(fs->ahead, e->path);         /* speed: its neighbours next */
 		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {
 			e->kind = VF_SOPS;
 			ent_clear_error(e);
@@ -125,6 +140,9 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		e->id = NULL;
 		sops_file_free(sf);
 		ent_evict(fs);
+	} else if (found && ahead_in_worker()) {
+		e->kind = VF_UNKNOWN;                   /* the reader will try and say why */
+		memset(&e->bid, 0, sizeof(e->bid));
 	} else if (found) {
 		e->kind = VF_ERROR;
 		ent_set_error(e, err.msg);

@@ -11,6 +11,7 @@
 #include "../cache/kinval.h"          /* speed */
 #include "../cache/watch.h"
 #include "../entries/links.h"
+#include "../entries/ahead.h"       /* speed */
 #include "../conflict/conflict.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
@@ -63,6 +64,7 @@ struct cli_opts {
 	char *audit;
 	int audit_required;
 	char *cache_timeout;            /* speed: kernel cache */
+	char *ahead;                    /* speed: decrypt-ahead workers */
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -83,6 +85,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("audit=%s", audit),
 	OPT("audit_required", audit_required),
 	OPT("cache_timeout=%s", cache_timeout),
+	OPT("ahead=%s", ahead),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_END
 };
@@ -129,6 +132,9 @@ static const char mount_usage[] =
 "                       its first SOPS file is read (off: only on demand)\n"
 "  -o cache_timeout=3600 seconds the kernel caches entries, attributes and\n"
 "                       pages (changes in SRC are pushed to it at once)\n"
+"  -o ahead=N           threads decrypting age-only SOPS files near the ones\n"
+"                       being read (default: CPUs - 1, at most 4; 0 or off: none;\n"
+"                       none when audit= is set)\n"
 "  -o allow_other       let other users in (implies default_permissions; what\n"
 "                       they create is theirs when the daemon runs as root);\n"
 "                       without it only the mounting user can access MNT\n"
@@ -165,6 +171,22 @@ static void absolute_env(const char *name)
 		return;
 	snprintf(abs, sizeof(abs), "%s/%s", cwd, v);
 	setenv(name, abs, 1);
+}
+
+/* -o ahead=N|off (frees v). */
+static int parse_ahead(struct sopsfs *fs, char *v)
+{
+	char *end = NULL;
+	long n = v == NULL ? ahead_default_threads()
+		 : strcmp(v, "off") == 0 ? 0 : strtol(v, &end, 10);
+	int bad = v != NULL && strcmp(v, "off") != 0 && (*v == '\0' || *end != '\0' ||
+							   n < 0 || n > 64);
+
+	if (bad)
+		fprintf(stderr, "sopsfs: ahead=%s: expected a number of threads (0-64) or off\n", v);
+	free(v);
+	fs->o.ahead = (int)n;
+	return bad ? -1 : 0;
 }
 
 static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *args,
@@ -216,6 +238,8 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	fs->o.cache_timeout = o.cache_timeout ? strtod(o.cache_timeout, NULL)
 					      : KINVAL_DEFAULT_TIMEOUT;
 	free(o.cache_timeout);
+	if (parse_ahead(fs, o.ahead) != 0)
+		return -1;
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, src_arg);
@@ -292,6 +316,7 @@ static void drop_kernel_pages(struct sopsfs *fs)
 
 void sopsfs_wipe(struct sopsfs *fs, pid_t pid, uid_t uid, const char *why)
 {
+	ahead_cancel(fs->ahead);        /* nothing decrypted ahead after a wipe */
 	keycache_wipe(fs->keys);
 	guard_wipe(fs);                 /* leak guard: values go with keys */
 	WRLOCK(fs);
@@ -377,6 +402,9 @@ static int start(struct sopsfs *fs)
 	}
 	if (kms_start(fs) != 0)
 		return -1;
+	/* speed: decrypt ahead, unless every decryption must name its reader */
+	if (fs->o.ahead > 0 && fs->audit == NULL && (fs->ahead = ahead_new(fs, fs->o.ahead)) == NULL)
+		sopsfs_log("decrypt-ahead workers could not be started (reads are not affected)");
 	watch_start(fs);                 /* speed: invalidation on SRC changes */
 	return pthread_create(&fs->housekeeper, NULL, housekeeping, fs) == 0 ? 0 : -1;
 }
@@ -424,6 +452,8 @@ int sopsfs_mount_main(int argc, char **argv)
 	control_stop(ctl);
 	atomic_store(&fs.stopping, 1);
 	pthread_join(fs.housekeeper, NULL);
+	ahead_free(fs.ahead);
+	fs.ahead = NULL;
 	kms_stop(&fs);
 	watch_stop();                    /* speed */
 	fuse_unmount(fs.fuse);

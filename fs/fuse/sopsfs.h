@@ -40,6 +40,7 @@ struct sopsfs_opts {
 	/* kms1: key services (fs/prefetch) */
 	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 16) */
 	int prefetch;              /* -o prefetch=on|off (default on) */
+	int ahead;                 /* speed: decrypt-ahead workers (-o ahead=N) */
 	int leak_guard;            /* enum leak_mode (fs/guard/guard.h) */
 	char *audit;               /* audit log: absolute path or "syslog" */
 	int audit_required;        /* refuse decrypting opens if it fails */
@@ -54,6 +55,7 @@ struct sopsfs {
 	struct audit *audit;       /* audit log (fs/audit/) or NULL */
 	pthread_rwlock_t ns;       /* namespace lock: write for changes */
 	struct prefetch *pf;       /* kms1: directory prefetch (fs/prefetch) */
+	struct ahead *ahead;       /* speed: decrypt ahead (fs/entries/ahead.h) */
 	struct fuse *fuse;
 	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
 	atomic_ulong decrypts;     /* files decrypted */

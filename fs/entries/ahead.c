@@ -1,0 +1,357 @@
+/* ahead.c - decrypt ahead of the reader on a cold pass (see ahead.h). */
+#include "ahead.h"
+#include "ent.h"
+#include "names.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AHEAD_SEEN 64
+#define AHEAD_MAX_QUEUE (4 * AHEAD_MAX_FILES)
+#define AHEAD_MAX_SIZE (1 << 20)   /* larger files are left to readers */
+
+struct job {
+	char *path;              /* a file, or for an expansion its directory */
+	int expand;
+	struct job *next;
+};
+
+struct ahead {
+	struct sopsfs *fs;
+	pthread_t *threads;
+	int nthreads, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, *tail;
+	size_t queued;
+	struct { char *dir; time_t when; } seen[AHEAD_SEEN];  /* expanded parents */
+	size_t seen_next;
+};
+
+static __thread int in_worker;
+
+int ahead_in_worker(void)
+{
+	return in_worker;
+}
+
+int ahead_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n <= 1 ? 0 : n > 5 ? 4 : (int)n - 1;
+}
+
+/* Append a job (a->mu held). */
+static void push(struct ahead *a, char *path, int expand)
+{
+	struct job *j = malloc(sizeof(*j));
+
+	if (j == NULL || a->queued >= AHEAD_MAX_QUEUE) {
+		free(j);
+		free(path);
+		return;
+	}
+	j->path = path;
+	j->expand = expand;
+	j->next = NULL;
+	if (a->tail != NULL)
+		a->tail->next = j;
+	else
+		a->head = j;
+	a->tail = j;
+	a->queued++;
+	pthread_cond_signal(&a->cv);
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+	return p;
+}
+
+static DIR *open_dir(struct sopsfs *fs, const char *dir)
+{
+	int fd = backing_open_path(&fs->b, dir, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (d == NULL && fd >= 0)
+		close(fd);
+	return d;
+}
+
+static int is_dir(DIR *d, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+/* Queue the regular files of dir; *budget counts down. */
+static void queue_files(struct ahead *a, const char *dir, size_t *budget)
+{
+	DIR *d = open_dir(a->fs, dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while (*budget > 0 && (de = readdir(d)) != NULL) {
+		char *p;
+
+		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
+		    names_is_internal(de->d_name) || (p = join(dir, de->d_name)) == NULL)
+			continue;
+		pthread_mutex_lock(&a->mu);
+		push(a, p, 0);
+		pthread_mutex_unlock(&a->mu);
+		(*budget)--;
+	}
+	closedir(d);
+}
+
+static int by_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The subdirectories of parent in name order (NULL-terminated, heap). */
+static char **subdirs(struct ahead *a, const char *parent, size_t *n)
+{
+	DIR *d = open_dir(a->fs, parent);
+	struct dirent *de;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0 || !is_dir(d, de))
+			continue;
+		if (*n + 1 >= cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (nv == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = strdup(de->d_name)) != NULL)
+			(*n)++;
+	}
+	if (d != NULL)
+		closedir(d);
+	if (v != NULL)
+		qsort(v, *n, sizeof(*v), by_name);
+	return v;
+}
+
+/* dir's files first (the reader is there), then its siblings' that come
+ * after it by name, then those before it. */
+static void expand(struct ahead *a, const char *dir)
+{
+	const char *slash = strrchr(dir, '/'), *me = slash ? slash + 1 : dir;
+	char parent[4096];
+	size_t budget = AHEAD_MAX_FILES, n = 0, at;
+	char **sib;
+
+	queue_files(a, dir, &budget);
+	if (slash == NULL || strcmp(dir, "/") == 0 || (size_t)(slash - dir) >= sizeof(parent))
+		return;
+	if (slash == dir) {
+		strcpy(parent, "/");
+	} else {
+		memcpy(parent, dir, (size_t)(slash - dir));
+		parent[slash - dir] = '\0';
+	}
+	sib = subdirs(a, parent, &n);
+	for (at = 0; at < n && strcmp(sib[at], me) <= 0; at++)
+		;
+	for (size_t k = 0; k < n; k++) {
+		const char *name = sib[(at + k) % n];
+		char *p = strcmp(name, me) == 0 ? NULL : join(parent, name);
+
+		if (p != NULL && !names_in_git(p))
+			queue_files(a, p, &budget);
+		free(p);
+	}
+	for (size_t k = 0; k < n; k++)
+		free(sib[k]);
+	free(sib);
+}
+
+/* Prepare path's entry as a getattr would, unless a reader has it. */
+static void prepare(struct ahead *a, const char *path)
+{
+	struct sopsfs *fs = a->fs;
+	struct stat st;
+	struct ent *e;
+
+	if (ent_view_bytes(fs) > fs->o.cache_bytes / 2)
+		return;
+	pthread_rwlock_rdlock(&fs->ns);
+	e = backing_stat(&fs->b, path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size <= AHEAD_MAX_SIZE ? ent_get(fs, path) : NULL;
+	if (e != NULL && pthread_mutex_trylock(&e->mu) == 0) {
+		if (!e->has_draft && !e->pending && !e->virt && !e->whiteout)
+			ent_refresh(fs, e, &st);
+		pthread_mutex_unlock(&e->mu);
+	}
+	ent_put(fs, e);
+	pthread_rwlock_unlock(&fs->ns);
+}
+
+static void *worker(void *arg)
+{
+	struct ahead *a = arg;
+
+	in_worker = 1;
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!a->stop && a->head == NULL)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->stop)
+			break;
+		j = a->head;
+		a->head = j->next;
+		if (a->head == NULL)
+			a->tail = NULL;
+		a->queued--;
+		pthread_mutex_unlock(&a->mu);
+		if (j->expand)
+			expand(a, j->path);
+		else
+			prepare(a, j->path);
+		free(j->path);
+		free(j);
+		pthread_mutex_lock(&a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+struct ahead *ahead_new(struct sopsfs *fs, int nthreads)
+{
+	struct ahead *a;
+
+	if (nthreads <= 0 || (a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->fs = fs;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	a->threads = calloc((size_t)nthreads, sizeof(pthread_t));
+	for (int i = 0; a->threads != NULL && i < nthreads; i++) {
+		if (pthread_create(&a->threads[i], NULL, worker, a) != 0)
+			break;
+		a->nthreads++;
+	}
+	if (a->nthreads == 0) {
+		ahead_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Drop the queue and the expanded parents (a->mu held). */
+static void forget(struct ahead *a)
+{
+	while (a->head != NULL) {
+		struct job *j = a->head;
+
+		a->head = j->next;
+		free(j->path);
+		free(j);
+	}
+	a->tail = NULL;
+	a->queued = 0;
+	for (size_t i = 0; i < AHEAD_SEEN; i++) {
+		free(a->seen[i].dir);
+		a->seen[i].dir = NULL;
+	}
+}
+
+void ahead_free(struct ahead *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	for (int i = 0; i < a->nthreads; i++)
+		pthread_join(a->threads[i], NULL);
+	forget(a);
+	free(a->threads);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a);
+}
+
+void ahead_cancel(struct ahead *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	forget(a);
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* 1 if dir was expanded within the key TTL; otherwise remember it now
+ * (a->mu held). */
+static int seen_recently(struct ahead *a, const char *dir)
+{
+	time_t now = time(NULL);
+	size_t slot;
+
+	for (size_t i = 0; i < AHEAD_SEEN; i++)
+		if (a->seen[i].dir != NULL && strcmp(a->seen[i].dir, dir) == 0) {
+			if (now - a->seen[i].when < (time_t)a->fs->o.key_ttl)
+				return 1;
+			a->seen[i].when = now;
+			return 0;
+		}
+	slot = a->seen_next++ % AHEAD_SEEN;
+	free(a->seen[slot].dir);
+	a->seen[slot].dir = strdup(dir);
+	a->seen[slot].when = now;
+	return 0;
+}
+
+/* An expansion is remembered by the directory whose subdirectories it
+ * covers (the parent of path's directory), or by "" for the files at the
+ * top of the mount. */
+void ahead_note(struct ahead *a, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *up;
+	char *dir, *key;
+
+	if (a == NULL || in_worker || slash == NULL)
+		return;
+	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return;
+	up = strcmp(dir, "/") == 0 ? NULL : strrchr(dir, '/');
+	key = up == NULL ? strdup("") : up == dir ? strdup("/") : strndup(dir, (size_t)(up - dir));
+	pthread_mutex_lock(&a->mu);
+	if (key != NULL && !seen_recently(a, key)) {
+		push(a, dir, 1);
+		dir = NULL;
+	}
+	pthread_mutex_unlock(&a->mu);
+	free(key);
+	free(dir);
+}
