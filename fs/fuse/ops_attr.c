@@ -202,16 +202,18 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct sopsfs *fs = sopsfs_g;
-	/* READDIRPLUS: libfuse looks every entry up (our getattr) while
-	 * answering, which saves the kernel one LOOKUP round trip per entry. */
-	struct dir_fill d = { buf, filler, path,
-			      (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0 };
+	/* Names and types only, also for READDIRPLUS: filling without offsets
+	 * (as here), libfuse 3.14 sends every entry with node id 0, so the
+	 * kernel ignores any attributes; FUSE_FILL_DIR_PLUS would only make
+	 * libfuse take a node reference per entry that the kernel never
+	 * forgets. The kernel looks entries up when it needs them. */
+	struct dir_fill d = { buf, filler, path, 0 };
 	struct dirent *de;
 	struct stat st;
 	DIR *dir;
 	int fd;
 
-	(void)off; (void)fi;
+	(void)off; (void)fi; (void)flags;
 	prefetch_dir(fs->pf, path);     /* kms1: unwrap the listed files' keys */
 	fd = backing_open_path(&fs->b, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
