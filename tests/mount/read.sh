@@ -5,7 +5,8 @@
 # the right st_size; find/ls -lR/grep -r/cp -r work; kubectl kustomize over
 # the mount equals the same over a decrypted copy; every sops fixture reads
 # like the CLI prints it or fails with EIO and a reason in user.sopsfs.error;
-# changes underneath are seen; 1,000 files unwrap their keys once; the key
+# changes underneath are seen; 1,000 files unwrap their keys once; 6,000
+# files grow the entry table (a directory renamed among them); the key
 # arena is locked and not dumped; unmount leaves nothing behind.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/mount.sh"
@@ -233,3 +234,25 @@ else
 	fail "1,000 SOPS files unwrap once" "unwraps=$n lines=$(grep -c '^k' pass1)"
 fi
 unmount_sopsfs "$MNT5"
+
+# ---- 6,000 files: the entry table grows past its first 4,096 buckets ---------------
+# (every file read gets an entry; a directory renamed through the mount moves
+# its entries to their new names in the grown table)
+MANY=$TMP/many
+for d in $(seq -w 1 60); do
+	mkdir -p "$MANY/d$d"
+	(cd "$MANY/d$d" && for i in $(seq -w 1 100); do echo "d$d/f$i" >"f$i"; done)
+done
+(cd "$MANY" && find . -type f | sort | xargs cat | md5sum) >many.want
+MNT6=$(new_mountpoint)
+mount_sopsfs "$MANY" "$MNT6"
+(cd "$MNT6" && find . -type f | sort | xargs cat | md5sum) >many.got
+mv "$MNT6/d07" "$MNT6/e07" && echo changed >>"$MNT6/e07/f050"
+got=$(cat "$MNT6/e07/f001" "$MNT6/e07/f050" "$MNT6/d08/f100" 2>&1 | tr '\n' ' ')
+if cmp -s many.want many.got && [ "$got" = "d07/f001 d07/f050 changed d08/f100 " ] &&
+   [ "$(cat "$MANY/e07/f050" | tr '\n' ' ')" = "d07/f050 changed " ] && [ ! -e "$MNT6/d07/f001" ]; then
+	ok "6,000 files read through the mount; a directory renamed among them keeps its files' contents"
+else
+	fail "6,000 files" "$(cat many.got) / $got"
+fi
+unmount_sopsfs "$MNT6"
