@@ -79,6 +79,10 @@ meta commit "$commit"
 meta binary "build/sopsfs of $(date -u -r "$ROOT/build/sopsfs" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?'), sha256 $(sha256sum < "$SOPSFS" 2>/dev/null | cut -c1-12)"
 meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU time the hypervisor gave to other guests (steal) over the run: on a
+# shared VM it slows every FUSE round trip (cross-CPU wake-ups) far more
+# than the load average shows
+STEAL0=$(awk '/^cpu / { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
 meta tools "hyperfine $(hyperfine --version | cut -d' ' -f2), bindfs $(bindfs --version 2>&1 | head -1 | awk '{ print $2 }'), node $(node --version), sops-age $(sed -n 's/.*"version": *"\(.*\)".*/\1/p' "$NPMDIR/node_modules/sops-age/package.json" 2>/dev/null | head -1), $( [ $HAVE_KUBECTL = 1 ] && kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: /kustomize /p' || echo 'no kubectl')"
 meta drop_caches "$DROP"
 meta runs "$RUNS"
@@ -342,6 +346,8 @@ for n in $SIZES; do
 	run_size "$n"
 done
 meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta steal "$(awk -v s0="${STEAL0% *}" -v t0="${STEAL0#* }" '/^cpu / {
+	t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; printf "%.1f %%", t > t0 ? 100 * ($9 - s0) / (t - t0) : 0 }' /proc/stat)"
 meta duration_s "$((SECONDS - BENCH_START))"
 node "$TOOLS/bench_report.mjs" "$RUNDIR" "$OUT" || { say "bench_report.mjs failed"; exit 1; }
 say "wrote $OUT in $((SECONDS - BENCH_START)) s (raw results: $RUNDIR)"

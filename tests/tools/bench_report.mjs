@@ -80,6 +80,7 @@ L.push("| | |", "|---|---|",
 	`| Commit | \`${meta.commit}\` (${meta.binary}) |`,
 	`| Date | ${meta.date} (run took ${Math.round(meta.duration_s / 60 * 10) / 10} min) |`,
 	`| Load average | ${meta.load_start} at the start, ${meta.load_end} at the end (other jobs on the machine add noise) |`,
+	`| CPU steal | ${meta.steal || "not recorded"} of the CPU time over the run went to other guests of the host (a shared VM: it slows FUSE round trips, compare ratios within a run) |`,
 	`| Tools | ${meta.tools} |`,
 	meta.quick === "1" ? "| Runs | **BENCH_QUICK smoke run: one timed run of everything (no hyperfine), not a measurement** |" :
 	`| Runs | median of ${meta.runs === meta.min_runs ? meta.runs : `${meta.min_runs}–${meta.runs}`} hyperfine runs after ${meta.warmup} warm-up run; ` +
