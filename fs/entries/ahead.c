@@ -2,6 +2,8 @@
 #include "ahead.h"
 #include "ent.h"
 #include "names.h"
+#include "../../common/jobq.h"
+#include "../../common/recent.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,26 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AHEAD_SEEN 64
 #define AHEAD_MAX_QUEUE (4 * AHEAD_MAX_FILES)
 #define AHEAD_MAX_SIZE (1 << 20)   /* larger files are left to readers */
 
-struct job {
-	char *path;              /* a file, or for an expansion its directory */
-	int expand;
-	struct job *next;
-};
+enum { JOB_FILE, JOB_EXPAND };
 
 struct ahead {
 	struct sopsfs *fs;
-	pthread_t *threads;
-	int nthreads, stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job *head, *tail;
-	size_t queued;
-	struct { char *dir; time_t when; } seen[AHEAD_SEEN];  /* expanded parents */
-	size_t seen_next;
+	struct jobq *q;
+	pthread_mutex_t mu;      /* seen */
+	struct recent seen;      /* parents expanded lately */
 };
 
 static __thread int in_worker;
@@ -47,28 +39,6 @@ int ahead_default_threads(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n <= 1 ? 0 : n > 5 ? 4 : (int)n - 1;
-}
-
-/* Append a job (a->mu held). */
-static void push(struct ahead *a, char *path, int expand)
-{
-	struct job *j = malloc(sizeof(*j));
-
-	if (j == NULL || a->queued >= AHEAD_MAX_QUEUE) {
-		free(j);
-		free(path);
-		return;
-	}
-	j->path = path;
-	j->expand = expand;
-	j->next = NULL;
-	if (a->tail != NULL)
-		a->tail->next = j;
-	else
-		a->head = j;
-	a->tail = j;
-	a->queued++;
-	pthread_cond_signal(&a->cv);
 }
 
 static char *join(const char *dir, const char *name)
@@ -115,9 +85,8 @@ static void queue_files(struct ahead *a, const char *dir, size_t *budget)
 		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
 		    names_is_internal(de->d_name) || (p = join(dir, de->d_name)) == NULL)
 			continue;
-		pthread_mutex_lock(&a->mu);
-		push(a, p, 0);
-		pthread_mutex_unlock(&a->mu);
+		if (jobq_push(a->q, p, JOB_FILE) != 0)
+			break;          /* the queue is full */
 		(*budget)--;
 	}
 	closedir(d);
@@ -213,35 +182,17 @@ static void prepare(struct ahead *a, const char *path)
 	pthread_rwlock_unlock(&fs->ns);
 }
 
-static void *worker(void *arg)
+static void run(void *arg, const char *name, int kind)
 {
-	struct ahead *a = arg;
+	if (kind == JOB_EXPAND)
+		expand(arg, name);
+	else
+		prepare(arg, name);
+}
 
+static void worker_start(void)
+{
 	in_worker = 1;
-	pthread_mutex_lock(&a->mu);
-	for (;;) {
-		struct job *j;
-
-		while (!a->stop && a->head == NULL)
-			pthread_cond_wait(&a->cv, &a->mu);
-		if (a->stop)
-			break;
-		j = a->head;
-		a->head = j->next;
-		if (a->head == NULL)
-			a->tail = NULL;
-		a->queued--;
-		pthread_mutex_unlock(&a->mu);
-		if (j->expand)
-			expand(a, j->path);
-		else
-			prepare(a, j->path);
-		free(j->path);
-		free(j);
-		pthread_mutex_lock(&a->mu);
-	}
-	pthread_mutex_unlock(&a->mu);
-	return NULL;
 }
 
 struct ahead *ahead_new(struct sopsfs *fs, int nthreads)
@@ -252,52 +203,21 @@ struct ahead *ahead_new(struct sopsfs *fs, int nthreads)
 		return NULL;
 	a->fs = fs;
 	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
-	a->threads = calloc((size_t)nthreads, sizeof(pthread_t));
-	for (int i = 0; a->threads != NULL && i < nthreads; i++) {
-		if (pthread_create(&a->threads[i], NULL, worker, a) != 0)
-			break;
-		a->nthreads++;
-	}
-	if (a->nthreads == 0) {
+	a->q = jobq_new(nthreads, AHEAD_MAX_QUEUE, run, a, worker_start);
+	if (a->q == NULL) {
 		ahead_free(a);
 		return NULL;
 	}
 	return a;
 }
 
-/* Drop the queue and the expanded parents (a->mu held). */
-static void forget(struct ahead *a)
-{
-	while (a->head != NULL) {
-		struct job *j = a->head;
-
-		a->head = j->next;
-		free(j->path);
-		free(j);
-	}
-	a->tail = NULL;
-	a->queued = 0;
-	for (size_t i = 0; i < AHEAD_SEEN; i++) {
-		free(a->seen[i].dir);
-		a->seen[i].dir = NULL;
-	}
-}
-
 void ahead_free(struct ahead *a)
 {
 	if (a == NULL)
 		return;
-	pthread_mutex_lock(&a->mu);
-	a->stop = 1;
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
-	for (int i = 0; i < a->nthreads; i++)
-		pthread_join(a->threads[i], NULL);
-	forget(a);
-	free(a->threads);
+	jobq_free(a->q);
+	recent_clear(&a->seen);
 	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
 	free(a);
 }
 
@@ -305,30 +225,10 @@ void ahead_cancel(struct ahead *a)
 {
 	if (a == NULL)
 		return;
+	jobq_clear(a->q);
 	pthread_mutex_lock(&a->mu);
-	forget(a);
+	recent_clear(&a->seen);
 	pthread_mutex_unlock(&a->mu);
-}
-
-/* 1 if dir was expanded within the key TTL; otherwise remember it now
- * (a->mu held). */
-static int seen_recently(struct ahead *a, const char *dir)
-{
-	time_t now = time(NULL);
-	size_t slot;
-
-	for (size_t i = 0; i < AHEAD_SEEN; i++)
-		if (a->seen[i].dir != NULL && strcmp(a->seen[i].dir, dir) == 0) {
-			if (now - a->seen[i].when < (time_t)a->fs->o.key_ttl)
-				return 1;
-			a->seen[i].when = now;
-			return 0;
-		}
-	slot = a->seen_next++ % AHEAD_SEEN;
-	free(a->seen[slot].dir);
-	a->seen[slot].dir = strdup(dir);
-	a->seen[slot].when = now;
-	return 0;
 }
 
 /* An expansion is remembered by the directory whose subdirectories it
@@ -338,6 +238,7 @@ void ahead_note(struct ahead *a, const char *path)
 {
 	const char *slash = strrchr(path, '/'), *up;
 	char *dir, *key;
+	int fresh;
 
 	if (a == NULL || in_worker || slash == NULL)
 		return;
@@ -347,11 +248,11 @@ void ahead_note(struct ahead *a, const char *path)
 	up = strcmp(dir, "/") == 0 ? NULL : strrchr(dir, '/');
 	key = up == NULL ? strdup("") : up == dir ? strdup("/") : strndup(dir, (size_t)(up - dir));
 	pthread_mutex_lock(&a->mu);
-	if (key != NULL && !seen_recently(a, key)) {
-		push(a, dir, 1);
-		dir = NULL;
-	}
+	fresh = key != NULL && !recent_seen(&a->seen, key, (time_t)a->fs->o.key_ttl);
 	pthread_mutex_unlock(&a->mu);
+	if (fresh)
+		jobq_push(a->q, dir, JOB_EXPAND);     /* takes dir */
+	else
+		free(dir);
 	free(key);
-	free(dir);
 }

@@ -4,6 +4,8 @@
 #include "unwrap.h"
 #include "../entries/names.h"
 #include "../../codec/core/sops_file.h"
+#include "../../common/jobq.h"
+#include "../../common/recent.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,24 +18,14 @@
 #include <unistd.h>
 
 #define PF_MAX_QUEUE 100000
-#define PF_SEEN 512
-
-struct job {
-	char *path;
-	struct job *next;
-};
 
 struct prefetch {
 	struct sopsfs *fs;
-	int enabled, stop, nthreads;
-	pthread_t *threads;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job *head, *tail;
-	size_t queued;
+	int enabled;
+	struct jobq *q;          /* the workers (NULL when disabled) */
+	pthread_mutex_t mu;      /* fetched, seen */
 	unsigned long fetched;
-	struct { char *dir; time_t when; } seen[PF_SEEN];   /* recently listed */
-	size_t seen_next;
+	struct recent seen;      /* directories queued lately */
 };
 
 /* Cheap test before parsing: a SOPS file (as ent_load.c) that names a
@@ -106,31 +98,12 @@ static void fetch_file(struct prefetch *p, const char *path)
 	free(text);
 }
 
-static void *worker(void *arg)
+static void run(void *arg, const char *path, int kind)
 {
-	struct prefetch *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->stop && p->head == NULL)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop)
-			break;
-		struct job *j = p->head;
-		p->head = j->next;
-		if (p->head == NULL)
-			p->tail = NULL;
-		p->queued--;
-		pthread_mutex_unlock(&p->mu);
-		fetching = j->path;
-		fetch_file(p, j->path);
-		fetching = NULL;
-		free(j->path);
-		free(j);
-		pthread_mutex_lock(&p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	(void)kind;
+	fetching = path;
+	fetch_file(arg, path);
+	fetching = NULL;
 }
 
 struct prefetch *prefetch_new(struct sopsfs *fs, int nthreads, int enabled)
@@ -142,19 +115,8 @@ struct prefetch *prefetch_new(struct sopsfs *fs, int nthreads, int enabled)
 	p->fs = fs;
 	p->enabled = enabled;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	if (!enabled)
-		return p;
-	p->threads = calloc((size_t)nthreads, sizeof(pthread_t));
-	if (p->threads == NULL) {
-		free(p);
-		return NULL;
-	}
-	for (int i = 0; i < nthreads; i++) {
-		if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
-			break;
-		p->nthreads++;
-	}
+	if (enabled)     /* no worker started: unwraps stay on demand */
+		p->q = jobq_new(nthreads, PF_MAX_QUEUE, run, p, NULL);
 	return p;
 }
 
@@ -162,64 +124,21 @@ void prefetch_free(struct prefetch *p)
 {
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
-	while (p->head != NULL) {
-		struct job *j = p->head;
-
-		p->head = j->next;
-		free(j->path);
-		free(j);
-	}
-	for (size_t i = 0; i < PF_SEEN; i++)
-		free(p->seen[i].dir);
-	free(p->threads);
+	jobq_free(p->q);
+	recent_clear(&p->seen);
 	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
 	free(p);
 }
 
-/* 1 if dir was queued within the key TTL; otherwise remember it now. */
-static int seen_recently(struct prefetch *p, const char *dir)
+/* Queue dir/name; -1 when the queue is full. */
+static int enqueue(struct prefetch *p, const char *dir, const char *name)
 {
-	time_t now = time(NULL);
-	size_t slot;
-
-	for (size_t i = 0; i < PF_SEEN; i++)
-		if (p->seen[i].dir != NULL && strcmp(p->seen[i].dir, dir) == 0) {
-			if (now - p->seen[i].when < (time_t)p->fs->o.key_ttl)
-				return 1;
-			p->seen[i].when = now;
-			return 0;
-		}
-	slot = p->seen_next++ % PF_SEEN;
-	free(p->seen[slot].dir);
-	p->seen[slot].dir = strdup(dir);
-	p->seen[slot].when = now;
-	return 0;
-}
-
-static void enqueue(struct prefetch *p, const char *dir, const char *name)
-{
-	struct job *j = malloc(sizeof(*j));
 	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
 
-	if (j == NULL || (j->path = malloc(n)) == NULL) {
-		free(j);
-		return;
-	}
-	snprintf(j->path, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
-	j->next = NULL;
-	if (p->tail != NULL)
-		p->tail->next = j;
-	else
-		p->head = j;
-	p->tail = j;
-	p->queued++;
+	if (path != NULL)
+		snprintf(path, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+	return jobq_push(p->q, path, 0);
 }
 
 void prefetch_dir(struct prefetch *p, const char *dir)
@@ -228,14 +147,14 @@ void prefetch_dir(struct prefetch *p, const char *dir)
 	DIR *d;
 	int fd;
 
-	if (p == NULL || !p->enabled || p->nthreads == 0)
+	if (p == NULL || p->q == NULL)
 		return;
 	/* speed: nothing to win before a key-service file has been read (an
 	 * age/PGP-only tree would pay a listing and a read of every file) */
 	if (!pf_network_seen())
 		return;
 	pthread_mutex_lock(&p->mu);
-	int skip = seen_recently(p, dir);
+	int skip = recent_seen(&p->seen, dir, (time_t)p->fs->o.key_ttl);
 	pthread_mutex_unlock(&p->mu);
 	if (skip)
 		return;
@@ -245,14 +164,12 @@ void prefetch_dir(struct prefetch *p, const char *dir)
 			close(fd);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
-	while ((de = readdir(d)) != NULL && p->queued < PF_MAX_QUEUE) {
+	while ((de = readdir(d)) != NULL) {
 		if (de->d_type != DT_REG || names_is_internal(de->d_name))
 			continue;
-		enqueue(p, dir, de->d_name);
+		if (enqueue(p, dir, de->d_name) != 0)
+			break;                  /* the queue is full */
 	}
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
 	closedir(d);
 }
 
