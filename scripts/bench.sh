@@ -347,7 +347,7 @@ for n in $SIZES; do
 done
 meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta steal "$(awk -v s0="${STEAL0% *}" -v t0="${STEAL0#* }" '/^cpu / {
-	t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; printf "%.1f %%", t > t0 ? 100 * ($9 - s0) / (t - t0) : 0 }' /proc/stat)"
+	t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; printf "%.1f %%", (t > t0 ? 100 * ($9 - s0) / (t - t0) : 0) }' /proc/stat)"
 meta duration_s "$((SECONDS - BENCH_START))"
 node "$TOOLS/bench_report.mjs" "$RUNDIR" "$OUT" || { say "bench_report.mjs failed"; exit 1; }
 say "wrote $OUT in $((SECONDS - BENCH_START)) s (raw results: $RUNDIR)"
