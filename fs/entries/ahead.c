@@ -18,13 +18,15 @@
 #define AHEAD_MAX_QUEUE (4 * AHEAD_MAX_FILES)
 #define AHEAD_MAX_SIZE (1 << 20)   /* larger files are left to readers */
 
-enum { JOB_FILE, JOB_EXPAND };
+enum { JOB_FILE, JOB_FILES, JOB_SIBLINGS };
 
 struct ahead {
 	struct sopsfs *fs;
 	struct jobq *q;
-	pthread_mutex_t mu;      /* seen */
-	struct recent seen;      /* parents expanded lately */
+	pthread_mutex_t mu;      /* seen, last */
+	struct recent seen;      /* directories queued lately ("f:" its files,
+				    "s:" its subdirectories' files) */
+	char *last;              /* directory of the reader's last decryption */
 };
 
 static __thread int in_worker;
@@ -127,16 +129,16 @@ static char **subdirs(struct ahead *a, const char *parent, size_t *n)
 	return v;
 }
 
-/* dir's files first (the reader is there), then its siblings' that come
- * after it by name, then those before it. */
-static void expand(struct ahead *a, const char *dir)
+/* The files of the directories beside dir: those after it by name first
+ * (a reader going through them in order is there next), then those
+ * before it. */
+static void siblings(struct ahead *a, const char *dir)
 {
 	const char *slash = strrchr(dir, '/'), *me = slash ? slash + 1 : dir;
 	char parent[4096];
 	size_t budget = AHEAD_MAX_FILES, n = 0, at;
 	char **sib;
 
-	queue_files(a, dir, &budget);
 	if (slash == NULL || strcmp(dir, "/") == 0 || (size_t)(slash - dir) >= sizeof(parent))
 		return;
 	if (slash == dir) {
@@ -184,8 +186,12 @@ static void prepare(struct ahead *a, const char *path)
 
 static void run(void *arg, const char *name, int kind)
 {
-	if (kind == JOB_EXPAND)
-		expand(arg, name);
+	size_t budget = AHEAD_MAX_FILES;
+
+	if (kind == JOB_FILES)
+		queue_files(arg, name, &budget);
+	else if (kind == JOB_SIBLINGS)
+		siblings(arg, name);
 	else
 		prepare(arg, name);
 }
@@ -217,6 +223,7 @@ void ahead_free(struct ahead *a)
 		return;
 	jobq_free(a->q);
 	recent_clear(&a->seen);
+	free(a->last);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
@@ -228,31 +235,58 @@ void ahead_cancel(struct ahead *a)
 	jobq_clear(a->q);
 	pthread_mutex_lock(&a->mu);
 	recent_clear(&a->seen);
+	free(a->last);
+	a->last = NULL;
 	pthread_mutex_unlock(&a->mu);
 }
 
-/* An expansion is remembered by the directory whose subdirectories it
- * covers (the parent of path's directory), or by "" for the files at the
- * top of the mount. */
+/* Queue a job for dir unless one for the same key ran lately: "f:DIR" for
+ * a directory's files, "s:PARENT" for the directories of a parent (one
+ * expansion covers them all). a->mu held. */
+static void queue_once(struct ahead *a, const char *dir, int kind)
+{
+	const char *slash = strrchr(dir, '/');
+	size_t len = kind == JOB_FILES || slash == NULL ? strlen(dir) : (size_t)(slash - dir);
+	char *key = malloc(len + 3);
+	int fresh;
+
+	if (key == NULL)
+		return;
+	snprintf(key, len + 3, "%c:%.*s", kind == JOB_FILES ? 'f' : 's', (int)len, dir);
+	fresh = !recent_seen(&a->seen, key, (time_t)a->fs->o.key_ttl);
+	free(key);
+	if (fresh)
+		jobq_push(a->q, strdup(dir), kind);
+}
+
+/* Does b have the same parent directory as a (both mount paths)? */
+static int same_parent(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa != NULL && sb != NULL && sa - a == sb - b && memcmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+/* The reader's first decryption in a directory queues that directory's
+ * files; its first in a second directory of the same parent (a pass going
+ * through them, not one file looked at) queues the directories beside it
+ * too. */
 void ahead_note(struct ahead *a, const char *path)
 {
-	const char *slash = strrchr(path, '/'), *up;
-	char *dir, *key;
-	int fresh;
+	const char *slash = strrchr(path, '/');
+	char *dir;
 
 	if (a == NULL || in_worker || slash == NULL)
 		return;
 	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
 	if (dir == NULL)
 		return;
-	up = strcmp(dir, "/") == 0 ? NULL : strrchr(dir, '/');
-	key = up == NULL ? strdup("") : up == dir ? strdup("/") : strndup(dir, (size_t)(up - dir));
 	pthread_mutex_lock(&a->mu);
-	fresh = key != NULL && !recent_seen(&a->seen, key, (time_t)a->fs->o.key_ttl);
+	queue_once(a, dir, JOB_FILES);
+	if (a->last != NULL && strcmp(a->last, dir) != 0 && strcmp(dir, "/") != 0 &&
+	    same_parent(a->last, dir))
+		queue_once(a, dir, JOB_SIBLINGS);
+	free(a->last);
+	a->last = dir;
 	pthread_mutex_unlock(&a->mu);
-	if (fresh)
-		jobq_push(a->q, dir, JOB_EXPAND);     /* takes dir */
-	else
-		free(dir);
-	free(key);
 }

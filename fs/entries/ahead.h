@@ -1,12 +1,13 @@
 /* ahead.h - decrypt ahead of the reader on a cold pass.
  *
- * When a reader makes the mount decrypt a SOPS file it had not decrypted
- * yet (ent_refresh), the files of that file's directory and of the
- * directories beside it (the other subdirectories of its parent, in name
- * order: apps/app1/, apps/app2/, ...) are queued, and a few workers (-o
- * ahead=N; default one per CPU but one, at most 4, none on one CPU)
- * prepare their entries as a getattr would: a SOPS file decrypted into its
- * view, any other file noted as plain. A reader that reaches a file first
+ * When a reader makes the mount decrypt a SOPS file (ent_refresh), the
+ * other files of that file's directory are queued; when its next decryption
+ * is in another directory of the same parent (a pass going through
+ * apps/app1/, apps/app2/, ..., not one file looked at), the files of all
+ * the directories beside it are queued too, in name order from the
+ * reader's. A few workers (-o ahead=N; default one per CPU but one, at most
+ * 4, none on one CPU) prepare their entries as a getattr would: a SOPS file
+ * decrypted into its view, any other file noted as plain. A reader that reaches a file first
  * does it itself (the worker skips it); one that reaches a file a worker
  * is on waits for it. So a cold `cat`, `grep -r` or `kubectl kustomize`
  * of a tree uses more than one core.
@@ -15,8 +16,8 @@
  * key-service round trip or PGP passphrase prompt is ever made for a file
  * no one asked for. Anything that fails is left untouched for the reader,
  * who reports it. Files over 1 MiB are left to readers too (the sniff
- * reads a whole file). A parent is expanded once per key TTL; at most
- * AHEAD_MAX_FILES files are queued per expansion, and nothing is queued
+ * reads a whole file). A directory or parent is queued once per key TTL;
+ * at most AHEAD_MAX_FILES files are queued per expansion, and nothing is queued
  * while cached views use more than half of cache_mb. Off when an audit log
  * is kept (each decryption there belongs to a reader), and queued work is
  * dropped when keys are wiped (SIGUSR1, sopsfs lock).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ahead.sh - decrypt ahead (fs/entries/ahead.c): reading one SOPS file makes
-# the workers decrypt the age-only SOPS files beside it (its directory and
-# the directories next to it), so a cold pass uses more than one core. A
+# the workers decrypt the age-only SOPS files of its directory; reading on
+# in a second directory of the same parent, those of all the directories
+# beside it, so a cold pass uses more than one core. A
 # file that needs PGP, one this mount has no key for and one with a bad value
 # are left untouched for the reader (no log line, not counted) and fail
 # for it as before; every byte read is the same as with ahead=0; each data
@@ -27,6 +28,8 @@ for i in $(seq -w 1 12); do
 		<"want/apps/app$i/secret.yaml" >"src/apps/app$i/secret.yaml" || { fail "setup" "encrypt"; exit 0; }
 done
 printf 'kind: ConfigMap\n' | tee src/apps/app05/plain.yaml >want/apps/app05/plain.yaml
+printf 'extra: one-more-Kq2x\n' >want/apps/app01/extra.yaml
+"$SOPSFS" encrypt --age "$R" --filename-override extra.yaml - <want/apps/app01/extra.yaml >src/apps/app01/extra.yaml
 printf 'pw: pgp-only-Kq2\n' >want/apps/app07/pgp.yaml
 "$SOPSFS" encrypt --pgp "$FP" --filename-override pgp.yaml - <want/apps/app07/pgp.yaml >src/apps/app07/pgp.yaml
 printf 'pw: other-key-Kq2\n' | "$SOPSFS" encrypt --age "$R2" --filename-override o.yaml - \
@@ -52,9 +55,13 @@ wait_decrypts() {
 MNT=$(new_mountpoint)
 mount_sopsfs src "$MNT" -o ahead=2 || { fail "mount" "$(cat "$TMP/mount.log")"; exit 0; }
 cat "$MNT/apps/app01/secret.yaml" >got1 || fail "read one file" ""
-n=$(wait_decrypts "$MNT" 12)
-[ "$n" = 12 ] && ok "reading one file decrypts the 12 age-only SOPS files beside it (and no other)" \
-	|| fail "decrypt ahead of one read" "decrypts=$n"
+n1=$(wait_decrypts "$MNT" 2)
+cat "$MNT/apps/app02/secret.yaml" >got2 || fail "read a second file" ""
+n=$(wait_decrypts "$MNT" 13)
+[ "$n1" = 2 ] && ok "one file read: the other SOPS file of its directory is decrypted, nothing beyond" \
+	|| fail "one read stays in its directory" "decrypts=$n1"
+[ "$n" = 13 ] && ok "reading on in a second directory decrypts the 13 age-only SOPS files beside them (and no other)" \
+	|| fail "decrypt ahead of a pass" "decrypts=$n"
 if ! grep -qE 'pgp.yaml|other.yaml|bad.yaml' "$TMP/mount.log"; then
 	ok "files ahead could not decrypt (PGP, no key, bad value) are not reported before they are read"
 else fail "silent ahead failures" "$(grep -E 'pgp.yaml|other.yaml|bad.yaml' "$TMP/mount.log" | head -3)"; fi
@@ -65,6 +72,7 @@ for i in $(seq -w 1 12); do
 		|| bad=$((bad + 1))
 done
 cmp -s "$MNT/apps/app05/plain.yaml" want/apps/app05/plain.yaml || bad=$((bad + 1))
+cmp -s "$MNT/apps/app01/extra.yaml" want/apps/app01/extra.yaml || bad=$((bad + 1))
 cmp -s "$MNT/apps/app07/pgp.yaml" want/apps/app07/pgp.yaml || bad=$((bad + 1))
 [ "$bad" = 0 ] && ok "every file decrypted ahead reads byte for byte, with its size; the PGP file decrypts for its reader" \
 	|| fail "bytes after decrypt ahead" "$bad differences"
