@@ -99,7 +99,7 @@ static int by_name(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-/* The subdirectories of parent in name order (NULL-terminated, heap). */
+/* The subdirectories of parent in name order (heap array of *n heap names). */
 static char **subdirs(struct ahead *a, const char *parent, size_t *n)
 {
 	DIR *d = open_dir(a->fs, parent);

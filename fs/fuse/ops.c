@@ -68,4 +68,5 @@ void ops_fill(struct fuse_operations *ops)
 	ops_file_fill(ops);
 	ops_ns_fill(ops);
 	ops_new_fill(ops);
+	ops_xattr_fill(ops);
 }

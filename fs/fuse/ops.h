@@ -44,6 +44,12 @@ void ops_attr_fill(struct fuse_operations *ops);
 void ops_file_fill(struct fuse_operations *ops);
 void ops_ns_fill(struct fuse_operations *ops);
 void ops_new_fill(struct fuse_operations *ops);   /* mkdir, mknod, symlink */
+void ops_xattr_fill(struct fuse_operations *ops); /* ops_xattr.c */
+
+/* Run fn on the backing file of path through /proc/self/fd/N (works for
+ * O_PATH fds); fn also gets the O_PATH fd itself (ops_attr.c). */
+typedef int (*backing_fn)(int fd, const char *proc, void *arg);
+int with_backing(const char *path, backing_fn fn, void *arg);
 
 /* Give a new object dfd/name to the calling user (and group, unless the
  * directory is set-group-ID) when the daemon runs as root (ops_new.c). */

@@ -1,5 +1,5 @@
-/* ops_attr.c - getattr, readdir, readlink, statfs, chmod/chown/utimens and
- * extended attributes. */
+/* ops_attr.c - getattr, readdir, readlink, statfs, chmod/chown/utimens
+ * (extended attributes: ops_xattr.c). */
 #include "ops.h"
 #include "../entries/names.h"
 #include "../prefetch/prefetch.h"
@@ -13,13 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
-#include <sys/xattr.h>
 #include <unistd.h>
-
-#define XATTR_ERROR "user.sopsfs.error"
-#define XATTR_UNWRAPS "user.sopsfs.unwraps"
-#define XATTR_DECRYPTS "user.sopsfs.decrypts"
-#define XATTR_DRAFT "user.sopsfs.draft"
 
 int resolve(struct sopsfs *fs, const char *path, struct res *r)
 {
@@ -276,11 +270,7 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	return fstatvfs(sopsfs_g->b.rootfd, sv) == 0 ? 0 : -errno;
 }
 
-/* Run fn on the backing file through /proc/self/fd (works for O_PATH fds);
- * fn also gets the O_PATH fd itself. */
-typedef int (*backing_fn)(int fd, const char *proc, void *arg);
-
-static int with_backing(const char *path, backing_fn fn, void *arg)
+int with_backing(const char *path, backing_fn fn, void *arg)
 {
 	struct sopsfs *fs = sopsfs_g;
 	int fd = backing_open_path(&fs->b, path, O_PATH, 0), rc;
@@ -438,188 +428,6 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 
 /* ---- extended attributes ---- */
 
-static int is_acl(const char *name)
-{
-	return strncmp(name, "system.posix_acl_", 17) == 0;
-}
-
-static int reply(const char *val, size_t n, char *out, size_t size)
-{
-	if (size == 0)
-		return (int)n;
-	if (n > size)
-		return -ERANGE;
-	memcpy(out, val, n);
-	return (int)n;
-}
-
-/* user.sopsfs.* read-only attributes. 1 = handled (rc in *rc). */
-static int sopsfs_xattr(const char *path, const char *name, char *out, size_t size, int *rc)
-{
-	struct sopsfs *fs = sopsfs_g;
-	char num[32];
-	struct ent *e;
-
-	if (strcmp(path, "/") == 0 && (strcmp(name, XATTR_UNWRAPS) == 0 ||
-				       strcmp(name, XATTR_DECRYPTS) == 0)) {
-		snprintf(num, sizeof(num), "%lu", strcmp(name, XATTR_UNWRAPS) == 0
-			 ? atomic_load(&fs->unwraps) : atomic_load(&fs->decrypts));
-		*rc = reply(num, strlen(num), out, size);
-		return 1;
-	}
-	if (strcmp(name, XATTR_ERROR) != 0)
-		return 0;
-	e = ent_find(fs, path);
-	*rc = -ENODATA;
-	if (e != NULL) {
-		pthread_mutex_lock(&e->mu);
-		if (e->err != NULL)
-			*rc = reply(e->err, strlen(e->err), out, size);
-		pthread_mutex_unlock(&e->mu);
-		ent_put(fs, e);
-	}
-	if (*rc == -ENODATA) {     /* leak guard: the last refusal at path */
-		char why[PATH_MAX * 2 + 256];
-		size_t n = guard_reason(fs, path, why, sizeof(why));
-
-		if (n > 0)
-			*rc = reply(why, n, out, size);
-	}
-	return 1;
-}
-
-struct xa {
-	const char *name;
-	char *buf;
-	const char *val;
-	size_t size;
-	int flags;
-};
-
-static int do_getxattr(int fd, const char *proc, void *arg)
-{
-	struct xa *x = arg;
-	ssize_t n = getxattr(proc, x->name, x->buf, x->size);
-
-	(void)fd;
-	return n < 0 ? -errno : (int)n;
-}
-
-static int do_listxattr(int fd, const char *proc, void *arg)
-{
-	struct xa *x = arg;
-	ssize_t n = listxattr(proc, x->buf, x->size);
-
-	(void)fd;
-	return n < 0 ? -errno : (int)n;
-}
-
-static int do_setxattr(int fd, const char *proc, void *arg)
-{
-	struct xa *x = arg;
-
-	(void)fd;
-	return setxattr(proc, x->name, x->val, x->size, x->flags) == 0 ? 0 : -errno;
-}
-
-static int do_removexattr(int fd, const char *proc, void *arg)
-{
-	struct xa *x = arg;
-
-	(void)fd;
-	return removexattr(proc, x->name) == 0 ? 0 : -errno;
-}
-
-/* xattr ops on backing files only (memory-only entries have none). */
-static int xattr_backing(const char *path, backing_fn fn, struct xa *x)
-{
-	struct sopsfs *fs = sopsfs_g;
-	struct res r;
-	int rc;
-
-	RDLOCK(fs);
-	rc = resolve(fs, path, &r);
-	if (rc == 0)
-		rc = r.kind == R_NONE ? -ENOENT : r.kind == R_VIRT ? -ENODATA : 0;
-	if (rc == 0 && S_ISLNK(r.st.st_mode))
-		rc = -ENODATA;
-	if (rc == 0)
-		rc = with_backing(path, fn, x);
-	res_done(fs, &r);
-	UNLOCK(fs);
-	return rc;
-}
-
-/* path is SRC's file as it is: no memory-only entry or whiteout over it
- * (what resolve() would find), not an internal name. */
-static int plain_backing(const char *path)
-{
-	struct sopsfs *fs = sopsfs_g;
-	struct ent *e;
-	int plain;
-
-	if (names_is_internal(path))
-		return 0;
-	e = ent_find(fs, path);
-	plain = e == NULL || !((e->virt && !e->unlinked) || e->whiteout);
-	ent_put(fs, e);
-	return plain;
-}
-
-static int op_getxattr(const char *path, const char *name, char *value, size_t size)
-{
-	struct xa x = { name, value, NULL, size, 0 };
-	int rc;
-
-	if (sopsfs_xattr(path, name, value, size, &rc))
-		return rc;
-	if (is_acl(name))
-		return -ENODATA;
-	if (plain_backing(path)) {    /* the common case, in one system call */
-		RDLOCK(sopsfs_g);
-		rc = backing_getxattr(&sopsfs_g->b, path, name, value, size);
-		UNLOCK(sopsfs_g);
-	} else {
-		rc = xattr_backing(path, do_getxattr, &x);
-	}
-	return rc == -EOPNOTSUPP ? -ENODATA : rc;
-}
-
-static int op_listxattr(const char *path, char *list, size_t size)
-{
-	struct xa x = { NULL, list, NULL, size, 0 };
-	int rc = xattr_backing(path, do_listxattr, &x);
-
-	return rc == -ENODATA || rc == -EOPNOTSUPP ? 0 : rc;
-}
-
-static int op_setxattr(const char *path, const char *name, const char *value, size_t size,
-		       int flags)
-{
-	struct xa x = { name, NULL, value, size, flags };
-
-	if (is_acl(name))
-		return -EOPNOTSUPP;
-	if (strncmp(name, "user.sopsfs.", 12) == 0 || names_in_git(path))
-		return strncmp(name, "user.sopsfs.", 12) == 0 ? -EPERM : -EROFS;
-	return xattr_backing(path, do_setxattr, &x);
-}
-
-static int op_removexattr(const char *path, const char *name)
-{
-	struct xa x = { name, NULL, NULL, 0, 0 };
-
-	if (is_acl(name))
-		return -ENODATA;
-	if (strcmp(name, XATTR_DRAFT) == 0)
-		return ops_drop_draft(path);
-	if (strncmp(name, "user.sopsfs.", 12) == 0)
-		return -EPERM;
-	if (names_in_git(path))
-		return -EROFS;
-	return xattr_backing(path, do_removexattr, &x);
-}
-
 void ops_attr_fill(struct fuse_operations *ops)
 {
 	ops->getattr = op_getattr;
@@ -629,8 +437,4 @@ void ops_attr_fill(struct fuse_operations *ops)
 	ops->chmod = op_chmod;
 	ops->chown = op_chown;
 	ops->utimens = op_utimens;
-	ops->getxattr = op_getxattr;
-	ops->listxattr = op_listxattr;
-	ops->setxattr = op_setxattr;
-	ops->removexattr = op_removexattr;
 }
