@@ -2,6 +2,7 @@
 #include "ahead.h"
 #include "ent.h"
 #include "names.h"
+#include "plain.h"
 #include "../../common/jobq.h"
 #include "../../common/recent.h"
 
@@ -169,16 +170,20 @@ static void prepare(struct ahead *a, const char *path)
 	struct sopsfs *fs = a->fs;
 	struct stat st;
 	struct ent *e;
+	int drop;
 
 	if (ent_view_bytes(fs) > fs->o.cache_bytes / 2)
 		return;
 	pthread_rwlock_rdlock(&fs->ns);
 	e = backing_stat(&fs->b, path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size <= AHEAD_MAX_SIZE ? ent_get(fs, path) : NULL;
+	    st.st_size <= AHEAD_MAX_SIZE && !plain_known(fs, path, &st) ? ent_get(fs, path) : NULL;
 	if (e != NULL && pthread_mutex_trylock(&e->mu) == 0) {
 		if (!e->has_draft && !e->pending && !e->virt && !e->whiteout)
 			ent_refresh(fs, e, &st);
+		drop = plain_take(fs, e);       /* plain: a record instead */
 		pthread_mutex_unlock(&e->mu);
+		if (drop)
+			ent_remove(fs, e);
 	}
 	ent_put(fs, e);
 	pthread_rwlock_unlock(&fs->ns);

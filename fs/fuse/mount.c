@@ -12,6 +12,7 @@
 #include "../cache/watch.h"
 #include "../entries/links.h"
 #include "../entries/ahead.h"       /* speed */
+#include "../entries/plain.h"
 #include "../conflict/conflict.h"
 #include "../../common/secure_mem.h"
 #include "../../providers/age/age_provider.h"
@@ -379,10 +380,12 @@ static int start(struct sopsfs *fs)
 	umask(0);
 	fs->keys = keycache_new(fs->o.key_ttl, fs->o.key_max_ttl);
 	fs->ents = etable_new();
+	fs->plain = plainset_new();
 	fs->guard = guard_new(fs->o.leak_guard);
 	if (fs->o.audit != NULL && (fs->audit = audit_open(fs->o.audit, fs->o.audit_required)) == NULL)
 		return -1;
-	if (fs->keys == NULL || fs->ents == NULL || fs->guard == NULL || links_init() != 0)
+	if (fs->keys == NULL || fs->ents == NULL || fs->plain == NULL || fs->guard == NULL ||
+	    links_init() != 0)
 		return -1;
 	if (age_identities_load(&err) != 0)
 		sopsfs_log("no age identity loaded (%.*s); SOPS files that need one will fail "
@@ -466,6 +469,7 @@ int sopsfs_mount_main(int argc, char **argv)
 	WRLOCK(&fs);
 	keycache_free(fs.keys);
 	etable_free(fs.ents);
+	plainset_free(fs.plain);
 	guard_free(fs.guard);
 	fs.guard = NULL;
 	audit_close(fs.audit);

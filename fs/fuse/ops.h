@@ -90,9 +90,6 @@ int open_mem(struct ent *e, struct fuse_file_info *fi);
 #define WRLOCK(fs) pthread_rwlock_wrlock(&(fs)->ns)
 #define UNLOCK(fs) pthread_rwlock_unlock(&(fs)->ns)
 
-/* removexattr user.sopsfs.draft: forget an uncommitted draft (ops_file.c). */
-int ops_drop_draft(const char *path);
-
 /* The identity a new file at path would take: a tombstone left there, an
  * existing SOPS file's, or a creation rule's (new reference or NULL). */
 struct ident *ident_for_path(struct sopsfs *fs, const char *path, struct res *r);

@@ -4,6 +4,7 @@
 #include "../entries/names.h"
 #include "../prefetch/prefetch.h"
 #include "../entries/links.h"
+#include "../entries/plain.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -76,9 +77,13 @@ static void pending_stat(const struct ent *e, struct stat *st)
 /* Adjust the lstat of a backing regular file to what the mount shows. */
 static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 {
-	struct ent *e = ent_get(fs, path);
+	struct ent *e;
 	size_t len;
+	int drop;
 
+	if (plain_known(fs, path, st))
+		return;                 /* an ordinary file, as SRC has it */
+	e = ent_get(fs, path);
 	if (e == NULL)
 		return;
 	pthread_mutex_lock(&e->mu);
@@ -96,7 +101,10 @@ static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 		}
 	}
 	st->st_ino = ent_show_ino(e, st->st_ino);
+	drop = plain_take(fs, e);       /* plain: a record instead of an entry */
 	pthread_mutex_unlock(&e->mu);
+	if (drop)
+		ent_remove(fs, e);
 	ent_put(fs, e);
 }
 

@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "../writeback/commit.h"
 #include "../entries/names.h"
+#include "../entries/plain.h"
 #include "../audit/audit.h"
 
 #include <errno.h>
@@ -91,14 +92,33 @@ static void set_cache_mode(struct ent *e, struct fuse_file_info *fi, int writabl
 	e->page_gen = e->gen;
 }
 
+/* Open an ordinary backing file into a handle; keep: the kernel may keep
+ * its cached pages. */
+static int open_plain(struct sopsfs *fs, const char *path, struct fuse_file_info *fi,
+		      int wr, int keep)
+{
+	int fd = backing_open_file(&fs->b, path, fi->flags & ~(O_CREAT | O_EXCL));
+	struct handle *h = fd >= 0 ? new_handle(fd, NULL, wr) : NULL;
+
+	if (fd >= 0 && h == NULL)
+		close(fd);
+	if (h == NULL)
+		return fd < 0 ? fd : -ENOMEM;
+	fi->fh = (uintptr_t)h;
+	fi->keep_cache = keep;
+	return 0;
+}
+
 /* Open a backing regular file that is (or may be) a SOPS file. */
 static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 			struct fuse_file_info *fi)
 {
-	int wr = is_write(fi->flags), fd, rc = 0;
-	struct ent *e = ent_get(fs, path);
+	int wr = is_write(fi->flags), rc = 0, keep, drop;
+	struct ent *e;
 
-	if (e == NULL)
+	if (plain_open(fs, path, &r->st, wr, &keep))
+		return open_plain(fs, path, fi, wr, keep);
+	if ((e = ent_get(fs, path)) == NULL)
 		return -ENOMEM;
 	pthread_mutex_lock(&e->mu);
 	if (!e->has_draft)
@@ -125,27 +145,19 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 			}
 		}
 	} else {
-		fd = backing_open_file(&fs->b, path, fi->flags & ~(O_CREAT | O_EXCL));
-		if (fd < 0) {
-			rc = fd;
-		} else {
-			struct handle *h = new_handle(fd, NULL, wr);
-
-			if (h == NULL) {
-				close(fd);
-				rc = -ENOMEM;
-			} else {
-				fi->fh = (uintptr_t)h;
-				/* an unchanged ordinary file keeps its cached pages */
-				fi->keep_cache = !wr && e->plain_cached &&
-						 bident_eq(&e->bid, &e->cached_bid);
-				e->plain_cached = !wr;
-				e->cached_bid = e->bid;
-			}
+		/* an unchanged ordinary file keeps its cached pages */
+		keep = !wr && e->plain_cached && bident_eq(&e->bid, &e->cached_bid);
+		rc = open_plain(fs, path, fi, wr, keep);
+		if (rc == 0) {
+			e->plain_cached = !wr;
+			e->cached_bid = e->bid;
 		}
 	}
 	if (e != NULL) {
+		drop = plain_take(fs, e);      /* plain: a record instead */
 		pthread_mutex_unlock(&e->mu);
+		if (drop)
+			ent_remove(fs, e);
 		ent_put(fs, e);
 	} else {
 		pthread_mutex_unlock(&FH(fi)->e->mu);
@@ -607,32 +619,6 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	}
 	free(h);
 	return 0;
-}
-
-int ops_drop_draft(const char *path)
-{
-	struct sopsfs *fs = sopsfs_g;
-	struct ent *e;
-	int rc = -ENODATA;
-
-	WRLOCK(fs);
-	e = ent_find(fs, path);
-	if (e != NULL) {
-		pthread_mutex_lock(&e->mu);
-		if (e->has_draft && !e->virt && e->writers == 0) {
-			e->has_draft = 0;
-			e->dirty = 0;
-			e->gen++;
-			ent_clear_error(e);
-			e->kind = VF_UNKNOWN;
-			buf_free(&e->content);
-			rc = 0;
-		}
-		pthread_mutex_unlock(&e->mu);
-		ent_put(fs, e);
-	}
-	UNLOCK(fs);
-	return rc;
 }
 
 void ops_file_fill(struct fuse_operations *ops)

@@ -184,6 +184,34 @@ static int op_setxattr(const char *path, const char *name, const char *value, si
 	return xattr_backing(path, do_setxattr, &x);
 }
 
+/* removexattr user.sopsfs.draft: forget an uncommitted draft (the view of
+ * the file in SRC shows again). */
+static int drop_draft(const char *path)
+{
+	struct sopsfs *fs = sopsfs_g;
+	struct ent *e;
+	int rc = -ENODATA;
+
+	WRLOCK(fs);
+	e = ent_find(fs, path);
+	if (e != NULL) {
+		pthread_mutex_lock(&e->mu);
+		if (e->has_draft && !e->virt && e->writers == 0) {
+			e->has_draft = 0;
+			e->dirty = 0;
+			e->gen++;
+			ent_clear_error(e);
+			e->kind = VF_UNKNOWN;
+			buf_free(&e->content);
+			rc = 0;
+		}
+		pthread_mutex_unlock(&e->mu);
+		ent_put(fs, e);
+	}
+	UNLOCK(fs);
+	return rc;
+}
+
 static int op_removexattr(const char *path, const char *name)
 {
 	struct xa x = { name, NULL, NULL, 0, 0 };
@@ -191,7 +219,7 @@ static int op_removexattr(const char *path, const char *name)
 	if (is_acl(name))
 		return -ENODATA;
 	if (strcmp(name, XATTR_DRAFT) == 0)
-		return ops_drop_draft(path);
+		return drop_draft(path);
 	if (strncmp(name, "user.sopsfs.", 12) == 0)
 		return -EPERM;
 	if (names_in_git(path))

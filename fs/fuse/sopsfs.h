@@ -51,6 +51,7 @@ struct sopsfs {
 	struct backing b;
 	struct keycache *keys;
 	struct etable *ents;       /* per-path state (fs/ent.c) */
+	struct plainset *plain;    /* ordinary files known plain (fs/entries/plain.h) */
 	struct guard *guard;       /* leak guard (fs/guard/) */
 	struct audit *audit;       /* audit log (fs/audit/) or NULL */
 	pthread_rwlock_t ns;       /* namespace lock: write for changes */

@@ -118,6 +118,27 @@ grep -q 'pw-yaml-2' "$MNT/secrets/app.yaml" && ! grep -q 'pw-v2-changed' "$MNT/s
 	&& ok "git checkout of the older version in SRC is read" || fail "git checkout in SRC" "$(head -3 "$MNT/secrets/app.yaml")"
 [ "$(stat -c %s "$MNT/secrets/app.yaml")" = "$("$CLI" decrypt "$SRC/secrets/app.yaml" | wc -c)" ] \
 	&& ok "st_size follows the change" || fail "st_size follows the change" "$(stat -c %s "$MNT/secrets/app.yaml")"
+# an ordinary file the mount has seen (then kept as a small record instead of
+# an entry, fs/entries/plain.h) that becomes a SOPS file in SRC, and plain
+# again, is read as what it is each time; so is an append through the mount
+until_has() {   # file text: up to 3 s (a change in SRC reaches the kernel via inotify)
+	for _ in $(seq 1 30); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+printf 'note: plain\n' >"$SRC/plain/turns.yaml"
+cat "$MNT/plain/turns.yaml" >/dev/null; cat "$MNT/plain/turns.yaml" >/dev/null
+printf 'tok: pw-turned-sops-9\n' | "$CLI" encrypt --age "$R1" --filename-override plain/turns.yaml - >turns.enc
+mv turns.enc "$SRC/plain/turns.yaml"
+until_has "$MNT/plain/turns.yaml" 'tok: pw-turned-sops-9' &&
+	[ "$(stat -c %s "$MNT/plain/turns.yaml")" = 22 ] && t1=ok || t1="$(head -c 80 "$MNT/plain/turns.yaml")"
+printf 'note: plain again\n' >turns.new && mv turns.new "$SRC/plain/turns.yaml"
+until_has "$MNT/plain/turns.yaml" 'note: plain again' && ! grep -q sops "$MNT/plain/turns.yaml" && t2=ok ||
+	t2="$(head -c 80 "$MNT/plain/turns.yaml")"
+echo 'more: 1' >>"$MNT/plain/turns.yaml"
+[ "$(cat "$MNT/plain/turns.yaml")" = "$(printf 'note: plain again\nmore: 1')" ] &&
+	[ "$(cat "$SRC/plain/turns.yaml")" = "$(printf 'note: plain again\nmore: 1')" ] && t3=ok || t3="$(cat "$MNT/plain/turns.yaml")"
+[ "$t1$t2$t3" = okokok ] && ok "a plain file turned SOPS in SRC and back reads as what it is; an append through the mount shows" \
+	|| fail "plain file turned SOPS and back" "$t1 / $t2 / $t3"
 
 # ---- locked key arena ---------------------------------------------------------
 if [ -r "/proc/$MOUNT_PID/smaps" ]; then
