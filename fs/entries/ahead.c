@@ -41,7 +41,7 @@ int ahead_default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n <= 1 ? 0 : n > 5 ? 4 : (int)n - 1;
+	return n <= 1 ? 0 : n > 4 ? 4 : (int)n;
 }
 
 static char *join(const char *dir, const char *name)

@@ -5,8 +5,9 @@
  * is in another directory of the same parent (a pass going through
  * apps/app1/, apps/app2/, ..., not one file looked at), the files of all
  * the directories beside it are queued too, in name order from the
- * reader's. A few workers (-o ahead=N; default one per CPU but one, at most
- * 4, none on one CPU) prepare their entries as a getattr would: a SOPS file
+ * reader's. A few workers (-o ahead=N; default one per CPU, at most 4,
+ * none on one CPU: the reader's thread mostly waits for FUSE round trips)
+ * prepare their entries as a getattr would: a SOPS file
  * decrypted into its view, any other file noted as plain. A reader that reaches a file first
  * does it itself (the worker skips it); one that reaches a file a worker
  * is on waits for it. So a cold `cat`, `grep -r` or `kubectl kustomize`
