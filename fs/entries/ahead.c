@@ -44,16 +44,6 @@ int ahead_default_threads(void)
 	return n <= 1 ? 0 : n > 4 ? 4 : (int)n;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
-	return p;
-}
-
 static DIR *open_dir(struct sopsfs *fs, const char *dir)
 {
 	int fd = backing_open_path(&fs->b, dir, O_RDONLY | O_DIRECTORY, 0);
@@ -86,7 +76,7 @@ static void queue_files(struct ahead *a, const char *dir, size_t *budget)
 		char *p;
 
 		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
-		    names_is_internal(de->d_name) || (p = join(dir, de->d_name)) == NULL)
+		    names_is_internal(de->d_name) || (p = names_join(dir, de->d_name)) == NULL)
 			continue;
 		if (jobq_push(a->q, p, JOB_FILE) != 0)
 			break;          /* the queue is full */
@@ -153,7 +143,7 @@ static void siblings(struct ahead *a, const char *dir)
 		;
 	for (size_t k = 0; k < n; k++) {
 		const char *name = sib[(at + k) % n];
-		char *p = strcmp(name, me) == 0 ? NULL : join(parent, name);
+		char *p = strcmp(name, me) == 0 ? NULL : names_join(parent, name);
 
 		if (p != NULL && !names_in_git(p))
 			queue_files(a, p, &budget);

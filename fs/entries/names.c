@@ -3,6 +3,7 @@
 #include "../../common/atomic_write.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +113,14 @@ int names_rsync_target(const char *path, char *out, size_t outsz)
 	memcpy(out + dir, name + 1, n - 8);
 	out[dir + n - 8] = '\0';
 	return 1;
+}
+
+char *names_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+	return p;
 }

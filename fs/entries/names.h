@@ -26,6 +26,9 @@ int names_rsync_target(const char *path, char *out, size_t outsz);
 int names_is_internal(const char *name);
 /* Is path inside a .git directory (read-only in the mount)? */
 int names_in_git(const char *path);
+/* The mount path of name in directory dir ("/" or "/a/b"), malloc'ed;
+ * NULL when out of memory. */
+char *names_join(const char *dir, const char *name);
 /* The default patterns, for --help. */
 extern const char *const names_default_scratch[];
 

@@ -165,20 +165,23 @@ static int holds_more(const struct ent *e)
 	       e->content.len != 0;
 }
 
+/* (No merge check: a record is never consulted during a merge.) */
 int plain_take(struct sopsfs *fs, struct ent *e)
 {
 	struct plainset *p = fs->plain;
 	struct prec *r;
+	uint64_t h;
 	int taken = 0;
 
-	if (p == NULL || holds_more(e) || !usable(fs, e->path))
+	if (p == NULL || holds_more(e))
 		return 0;
+	h = hash_path(e->path);
 	pthread_mutex_lock(&p->mu);
 	if ((p->count + 1) * 4 <= ((size_t)3 << p->bits) || grow(p) == 0) {
-		r = slot(p, hash_path(e->path));
+		r = slot(p, h);
 		if (r->h == 0)
 			p->count++;
-		r->h = hash_path(e->path);
+		r->h = h;
 		r->id = pack(e->bid.dev, e->bid.ino, e->bid.size, e->bid.mtime, e->bid.ctime);
 		r->cached = e->plain_cached && bident_eq(&e->bid, &e->cached_bid);
 		taken = 1;

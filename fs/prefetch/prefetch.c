@@ -130,17 +130,6 @@ void prefetch_free(struct prefetch *p)
 	free(p);
 }
 
-/* Queue dir/name; -1 when the queue is full. */
-static int enqueue(struct prefetch *p, const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *path = malloc(n);
-
-	if (path != NULL)
-		snprintf(path, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
-	return jobq_push(p->q, path, 0);
-}
-
 void prefetch_dir(struct prefetch *p, const char *dir)
 {
 	struct dirent *de;
@@ -167,7 +156,7 @@ void prefetch_dir(struct prefetch *p, const char *dir)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_type != DT_REG || names_is_internal(de->d_name))
 			continue;
-		if (enqueue(p, dir, de->d_name) != 0)
+		if (jobq_push(p->q, names_join(dir, de->d_name), 0) != 0)
 			break;                  /* the queue is full */
 	}
 	closedir(d);
