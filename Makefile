@@ -87,6 +87,7 @@ bench: deps
 	@$(MAKE) --no-print-directory build/sopsfs
 	@bash scripts/bench.sh
 	@bash scripts/bench_guard.sh
+	@bash scripts/bench_single.sh
 
 # ---- installing ----
 PREFIX      ?= /usr/local

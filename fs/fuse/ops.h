@@ -45,6 +45,7 @@ void ops_file_fill(struct fuse_operations *ops);
 void ops_ns_fill(struct fuse_operations *ops);
 void ops_new_fill(struct fuse_operations *ops);   /* mkdir, mknod, symlink */
 void ops_xattr_fill(struct fuse_operations *ops); /* ops_xattr.c */
+void ops_read_fill(struct fuse_operations *ops);  /* ops_read.c */
 
 /* Run fn on the backing file of path through /proc/self/fd/N (works for
  * O_PATH fds); fn also gets the O_PATH fd itself (ops_attr.c). */

@@ -1,9 +1,9 @@
-/* ops_file.c - create, open, read, write, truncate, flush, fsync, release.
+/* ops_file.c - create, open, write, truncate, flush, fsync, release.
  *
  * Ordinary files pass through to an fd in SRC. SOPS files are served from
- * their decrypted view with direct I/O (their plaintext stays out of the
- * kernel page cache); opening one for writing starts a draft in locked
- * memory that is committed at fsync, flush and release (fs/commit.c).
+ * their decrypted view (reads: ops_read.c); opening one for writing starts
+ * a draft in locked memory that is committed at fsync, flush and release
+ * (fs/writeback/commit.c).
  * Memory-only files (scratch side files, uncommitted new files) live in
  * their entry.
  */
@@ -352,54 +352,6 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return ops_create_file(path, mode, fi);
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t off,
-		   struct fuse_file_info *fi)
-{
-	struct handle *h = FH(fi);
-	const uint8_t *d;
-	size_t len;
-	ssize_t n;
-
-	(void)path;
-	if (h->e == NULL) {
-		n = pread(h->fd, buf, size, off);
-		return n < 0 ? -errno : (int)n;
-	}
-	pthread_mutex_lock(&h->e->mu);
-	if (!h->e->has_draft && !h->e->virt && !h->e->pending && h->e->view == NULL) {
-		/* the view was evicted: rebuild it */
-		struct stat st;
-		const char *name;
-		int dfd = backing_parent(&sopsfs_g->b, h->e->path, &name);
-
-		if (dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			ent_refresh(sopsfs_g, h->e, &st);
-		if (dfd >= 0)
-			close(dfd);
-		if (h->e->kind == VF_PLAIN) {
-			/* a new file that settled while open: its bytes are in SRC */
-			int fd = backing_open_file(&sopsfs_g->b, h->e->path, O_RDONLY);
-
-			pthread_mutex_unlock(&h->e->mu);
-			n = fd < 0 ? fd : pread(fd, buf, size, off);
-			if (fd >= 0 && n < 0)
-				n = -errno;
-			if (fd >= 0)
-				close(fd);
-			return (int)n;
-		}
-	}
-	d = ent_data(h->e, &len);
-	n = 0;
-	if ((size_t)off < len) {
-		n = (ssize_t)(len - (size_t)off < size ? len - (size_t)off : size);
-		memcpy(buf, d + off, (size_t)n);
-	}
-	h->e->view_used = time(NULL);
-	pthread_mutex_unlock(&h->e->mu);
-	return (int)n;
-}
-
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -625,7 +577,6 @@ void ops_file_fill(struct fuse_operations *ops)
 {
 	ops->open = op_open;
 	ops->create = op_create;
-	ops->read = op_read;
 	ops->write = op_write;
 	ops->truncate = op_truncate;
 	ops->flush = op_flush;
