@@ -133,7 +133,7 @@ struct scan {
 	struct sopsfs *fs;
 };
 
-static int on_match(void *arg, struct gval *v)
+static int on_match(void *arg, struct gval *v, const uint8_t *at)
 {
 	struct scan *s = arg;
 	struct guard *g = s->fs->guard;
@@ -142,7 +142,7 @@ static int on_match(void *arg, struct gval *v)
 
 	pthread_mutex_lock(&g->mu);
 	if (v->pub == GPUB_UNKNOWN || now - (time_t)v->pub_at >= PUBLIC_TTL) {
-		v->pub = guard_public(s->fs, v->p, v->len) ? GPUB_PUBLIC : GPUB_SECRET;
+		v->pub = guard_public(s->fs, at, v->len) ? GPUB_PUBLIC : GPUB_SECRET;
 		v->pub_at = (uint32_t)now;
 	}
 	secret = v->pub == GPUB_SECRET;
@@ -320,10 +320,11 @@ void guard_refused_ent(struct sopsfs *fs, struct ent *e)
 	e->commit_failed = 1;           /* not retried until written again */
 }
 
-static int any_match(void *arg, struct gval *v)
+static int any_match(void *arg, struct gval *v, const uint8_t *at)
 {
 	(void)arg;
 	(void)v;
+	(void)at;
 	return 1;
 }
 

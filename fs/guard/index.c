@@ -1,9 +1,10 @@
-/* index.c - secret values in locked memory, found in text by 8-byte prefix
- * (bitmap, then hash table, then memcmp). See index.h. */
+/* index.c - secret values in locked memory, found in text by 4-byte grams
+ * of their tails (bitmap, then hash table, then ends and a keyed hash).
+ * See index.h. */
 #include "index.h"
-#include "vpool.h"
 #include "../../common/secure_mem.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@
 struct gindex {
 	struct gval *v;          /* locked */
 	size_t nv, capv;
-	struct vpool pool;       /* the values' bytes */
+	uint8_t *key;            /* the values' hash key (locked) */
 	int32_t *next;           /* STEP per value (locked): gram j of value i
 				    is entry i * STEP + j, chained by bucket */
 	int32_t *tab;            /* bucket heads (locked), 1 << tbits */
@@ -29,8 +30,9 @@ struct gindex {
 				    and 8-byte ones (locked), 1 << pbits bits;
 				    a false positive only keeps a longer tail */
 	unsigned pbits;
-	int32_t *vtab;           /* values by whole-value hash (open addressing,
-				    -1 empty, locked), 1 << tbits (load <= 0.4) */
+	int32_t *vtab;           /* values by keyed hash (duplicates; open
+				    addressing, -1 empty, locked), 1 << (tbits
+				    - 1) slots: load <= 0.8 */
 	struct gsrc *s;
 	size_t ns, caps;
 	int32_t *shash;          /* live sources by path hash (open addressing,
@@ -123,18 +125,26 @@ static int pre_has(const struct gindex *g, uint64_t k)
 	return (g->pre[pre_word(g, k, &mask)] & mask) == mask;
 }
 
-static uint64_t value_hash(const uint8_t *p, size_t len)
+static uint64_t value_hash(const struct gindex *g, const uint8_t *p, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL ^ len;
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
+	crypto_shorthash(out, p, len, g->key);
+	memcpy(&h, out, sizeof(h));
 	return h;
 }
 
 static size_t vslot(const struct gindex *g, uint64_t h)
 {
-	return (size_t)((h * MUL2) >> (64 - g->tbits));
+	return (size_t)(h >> (64 - (g->tbits - 1)));
+}
+
+/* Is p[0..len) (with hash h) the value v? */
+static int same_value(const struct gval *v, const uint8_t *p, size_t len, uint64_t h)
+{
+	return v->len == len && v->h == h && memcmp(v->head, p, 8) == 0 &&
+	       memcmp(v->tail, p + len - 8, 8) == 0;
 }
 
 /* A value of length L has grams at L-8 .. L-4 (its last 8 bytes): an
@@ -144,7 +154,7 @@ static void link_value(struct gindex *g, int32_t i)
 	struct gval *v = &g->v[i];
 
 	for (uint32_t j = 0; j < STEP; j++) {
-		uint32_t gram = load4(v->p + v->len - 8 + j);
+		uint32_t gram = load4(v->tail + j);
 		size_t e = (size_t)i * STEP + j, h = bucket(g, gram);
 		uint64_t mask;
 
@@ -153,8 +163,8 @@ static void link_value(struct gindex *g, int32_t i)
 		g->tab[h] = (int32_t)e;
 	}
 	for (size_t t = 4; t <= 8; t++)
-		pre_insert(g, prefix_key(v->p, t));
-	size_t mask = ((size_t)1 << g->tbits) - 1, k;
+		pre_insert(g, prefix_key(v->head, t));
+	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1, k;
 
 	for (k = vslot(g, v->h); g->vtab[k] >= 0; k = (k + 1) & mask)
 		;
@@ -171,7 +181,7 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
 	uint64_t *pre = sm_alloc(((size_t)1 << pbits) / 8);
 	int32_t *next = sm_alloc((g->capv ? g->capv : 1) * STEP * sizeof(*next));
-	int32_t *vtab = sm_alloc(((size_t)1 << tbits) * sizeof(*vtab));
+	int32_t *vtab = sm_alloc(((size_t)1 << (tbits - 1)) * sizeof(*vtab));
 
 	if (tab == NULL || bloom == NULL || pre == NULL || next == NULL || vtab == NULL) {
 		sm_free(vtab);
@@ -187,7 +197,7 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	sm_free(g->next);
 	sm_free(g->vtab);
 	g->vtab = vtab;
-	memset(vtab, 0xff, ((size_t)1 << tbits) * sizeof(*vtab));
+	memset(vtab, 0xff, ((size_t)1 << (tbits - 1)) * sizeof(*vtab));
 	g->tab = tab;
 	g->bloom = bloom;
 	g->pre = pre;
@@ -220,18 +230,21 @@ struct gindex *gindex_new(void)
 {
 	struct gindex *g = calloc(1, sizeof(*g));
 
-	if (g == NULL || rebuild(g, MIN_TBITS) != 0) {
+	if (g == NULL)
+		return NULL;
+	g->key = sm_alloc(crypto_shorthash_KEYBYTES);
+	if (g->key == NULL || rebuild(g, MIN_TBITS) != 0) {
+		sm_free(g->key);
 		free(g);
 		return NULL;
 	}
+	crypto_shorthash_keygen(g->key);
 	return g;
 }
 
 static void free_values(struct gindex *g)
 {
-	for (size_t i = 0; i < g->nv; i++)
-		vpool_drop(&g->pool, g->v[i].p, g->v[i].len);
-	vpool_free(&g->pool);
+	sm_wipe(g->v, g->nv * sizeof(*g->v));
 	g->nv = 0;
 	g->bytes = 0;
 }
@@ -247,7 +260,7 @@ void gindex_clear(struct gindex *g)
 	memset(g->tab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->tab));
 	memset(g->bloom, 0, ((size_t)1 << g->bbits) / 8);
 	memset(g->pre, 0, ((size_t)1 << g->pbits) / 8);
-	memset(g->vtab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->vtab));
+	memset(g->vtab, 0xff, ((size_t)1 << (g->tbits - 1)) * sizeof(*g->vtab));
 	g->maxlen = 0;
 }
 
@@ -262,6 +275,7 @@ void gindex_free(struct gindex *g)
 	sm_free(g->pre);
 	sm_free(g->next);
 	sm_free(g->vtab);
+	sm_free(g->key);
 	free(g->shash);
 	free(g->s);
 	free(g);
@@ -336,17 +350,15 @@ int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID
 	return (int)slot;
 }
 
-/* Is the value (hash h) indexed already? */
+/* Is the value (hash h) indexed already? (Not through the gram chains:
+ * values alike at the end, URLs ending in ".../app00001" say, share them.) */
 static int known(const struct gindex *g, const uint8_t *p, size_t len, uint64_t h)
 {
-	size_t mask = ((size_t)1 << g->tbits) - 1;
+	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1;
 
-	for (size_t k = vslot(g, h); g->vtab[k] >= 0; k = (k + 1) & mask) {
-		const struct gval *v = &g->v[g->vtab[k]];
-
-		if (v->h == h && v->len == len && memcmp(v->p, p, len) == 0)
+	for (size_t k = vslot(g, h); g->vtab[k] >= 0; k = (k + 1) & mask)
+		if (same_value(&g->v[g->vtab[k]], p, len, h))
 			return 1;
-	}
 	return 0;
 }
 
@@ -357,7 +369,7 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 
 	if (!gindex_looks_secret(p, len) || len > UINT32_MAX)
 		return 0;
-	h = value_hash(p, len);
+	h = value_hash(g, p, len);
 	if (known(g, p, len, h))
 		return 0;
 	if (g->nv == g->capv) {
@@ -375,9 +387,8 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 	}
 	v = &g->v[g->nv];
 	memset(v, 0, sizeof(*v));
-	v->p = vpool_put(&g->pool, p, len);
-	if (v->p == NULL)
-		return -1;
+	memcpy(v->head, p, 8);
+	memcpy(v->tail, p + len - 8, 8);
 	v->len = (uint32_t)len;
 	v->h = h;
 	v->src = (uint32_t)src;
@@ -434,36 +445,6 @@ static void compact_sources(struct gindex *g)
 	free(map);
 }
 
-/* Once most of the pool is wiped holes, copy the live values into a fresh
- * one (on OOM the holes stay: harmless). */
-static void compact_values(struct gindex *g)
-{
-	struct vpool fresh = { 0 };
-	uint8_t **np;
-	size_t i;
-
-	if (!vpool_sparse(&g->pool))
-		return;
-	np = malloc((g->nv ? g->nv : 1) * sizeof(*np));
-	if (np == NULL)
-		return;
-	for (i = 0; i < g->nv; i++) {
-		np[i] = g->v[i].len > VPOOL_BIG ? g->v[i].p
-			: vpool_put(&fresh, g->v[i].p, g->v[i].len);
-		if (np[i] == NULL)
-			break;
-	}
-	if (i == g->nv) {
-		for (i = 0; i < g->nv; i++)
-			g->v[i].p = np[i];
-		vpool_free(&g->pool);
-		g->pool = fresh;
-	} else {
-		vpool_free(&fresh);
-	}
-	free(np);
-}
-
 void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t *id), void *arg)
 {
 	size_t w = 0;
@@ -479,17 +460,14 @@ void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t 
 	if (!dropped)
 		return;
 	for (size_t i = 0; i < g->nv; i++) {
-		if (g->s[g->v[i].src].live) {
+		if (g->s[g->v[i].src].live)
 			g->v[w++] = g->v[i];
-		} else {
+		else
 			g->bytes -= g->v[i].len;
-			vpool_drop(&g->pool, g->v[i].p, g->v[i].len);
-		}
 	}
 	sm_wipe(g->v + w, (g->nv - w) * sizeof(*g->v));
 	g->nv = w;
 	compact_sources(g);
-	compact_values(g);
 	rebuild(g, bits_for(g->nv));
 	shash_rebuild(g, g->ns);
 }
@@ -513,9 +491,9 @@ const struct gsrc *gindex_src(const struct gindex *g, uint32_t i)
 }
 
 /* The values whose gram at some offset is the 4 bytes at q: each candidate
- * start p = q - off is confirmed with memcmp. */
+ * start p = q - off is confirmed by its ends, then its keyed hash. */
 static struct gval *at_sample(struct gindex *g, const uint8_t *d, size_t n, size_t q,
-			      size_t lo, size_t hi, int (*hit)(void *, struct gval *), void *arg)
+			      size_t lo, size_t hi, gindex_hit hit, void *arg)
 {
 	uint32_t gram = load4(d + q);
 	uint64_t mask;
@@ -527,19 +505,20 @@ static struct gval *at_sample(struct gindex *g, const uint8_t *d, size_t n, size
 		struct gval *v = &g->v[i / STEP];
 		size_t off = v->len - 8 + (size_t)(i % STEP), p;
 
-		if (off > q || load4(v->p + off) != gram)
+		if (off > q || load4(v->tail + (i % STEP)) != gram)
 			continue;
 		p = q - off;
 		if (p + v->len > n || p >= hi || p + v->len <= lo)
 			continue;
-		if (memcmp(d + p, v->p, v->len) == 0 && hit(arg, v))
+		if (memcmp(d + p, v->head, 8) == 0 && memcmp(d + p + v->len - 8, v->tail, 8) == 0 &&
+		    value_hash(g, d + p, v->len) == v->h && hit(arg, v, d + p))
 			return v;
 	}
 	return NULL;
 }
 
 struct gval *gindex_scan(struct gindex *g, const uint8_t *d, size_t n, size_t lo, size_t hi,
-			 int (*hit)(void *arg, struct gval *v), void *arg)
+			 gindex_hit hit, void *arg)
 {
 	/* an occurrence [p, p + len) overlapping [lo, hi) has its last 8 bytes
 	 * in [lo - 8, hi + maxlen): one sampled q there starts a gram */

@@ -14,9 +14,13 @@
  * offsets len-8 .. len-4: tails of secrets are the distinctive part). Only
  * every 5th position of the text is looked at: a blocked Bloom filter of
  * the grams (one load, almost always a miss), then a hash table of the
- * (value, offset) entries by gram, then memcmp over the whole value.
- * Everything (values packed in vpool.h's chunks, tables, bitmaps) lives in
- * locked memory (common/secure_mem.h) and is wiped when dropped.
+ * (value, offset) entries by gram, then the value's first and last 8 bytes
+ * and a keyed hash (SipHash-2-4, a random key per mount) of the whole
+ * candidate. The values themselves are not kept: a value is its length,
+ * its first and last 8 bytes and that hash (a false match needs a 64-bit
+ * collision under a key no one sees). Everything (entries, tables, bitmaps,
+ * the key) lives in locked memory (common/secure_mem.h) and is wiped when
+ * dropped.
  * Not thread-safe: the caller (guard.c) locks.
  */
 #ifndef SOPSFS_GUARD_INDEX_H
@@ -30,8 +34,8 @@
 enum gpub { GPUB_UNKNOWN = 0, GPUB_PUBLIC, GPUB_SECRET };
 
 struct gval {
-	uint8_t *p;              /* the value (locked memory, see vpool.h) */
-	uint64_t h;              /* hash of the whole value (duplicates) */
+	uint64_t h;              /* keyed hash of the whole value */
+	uint8_t head[8], tail[8]; /* its first and last 8 bytes */
 	uint32_t len;
 	uint32_t src;            /* index of its source */
 	uint32_t pub_at;         /* when pub was decided (time(), seconds) */
@@ -68,11 +72,12 @@ size_t gindex_maxlen(const struct gindex *g);
 const struct gsrc *gindex_src(const struct gindex *g, uint32_t i);
 
 /* Occurrences of values in d[0..n) that overlap the new bytes [lo, hi): for
- * each, hit(arg, value) is called; it returns 1 to stop (a refusal), 0 to go
- * on (e.g. the value is public). Returns the value that stopped the scan,
- * or NULL. */
+ * each, hit(arg, value, at) is called with at = where in d it occurs (len
+ * bytes); it returns 1 to stop (a refusal), 0 to go on (e.g. the value is
+ * public). Returns the value that stopped the scan, or NULL. */
+typedef int (*gindex_hit)(void *arg, struct gval *v, const uint8_t *at);
 struct gval *gindex_scan(struct gindex *g, const uint8_t *d, size_t n, size_t lo, size_t hi,
-			 int (*hit)(void *arg, struct gval *v), void *arg);
+			 gindex_hit hit, void *arg);
 
 /* Where the end of d[0..n) may begin a value that the next write would
  * complete: the smallest p >= from such that d[p..n) is a prefix (at least
