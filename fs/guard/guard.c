@@ -140,11 +140,10 @@ static int on_match(void *arg, struct gval *v, const uint8_t *at)
 	time_t now = time(NULL);
 	int secret;
 
+	(void)at;
 	pthread_mutex_lock(&g->mu);
-	if (v->pub == GPUB_UNKNOWN || now - (time_t)v->pub_at >= PUBLIC_TTL) {
-		v->pub = guard_public(s->fs, at, v->len) ? GPUB_PUBLIC : GPUB_SECRET;
-		v->pub_at = (uint32_t)now;
-	}
+	if (v->pub == GPUB_UNKNOWN || now - (time_t)v->pub_at >= PUBLIC_TTL)
+		guard_public_sweep(s->fs, g->ix, (uint32_t)now);   /* every value */
 	secret = v->pub == GPUB_SECRET;
 	pthread_mutex_unlock(&g->mu);
 	return secret;

@@ -1,6 +1,6 @@
 /* index.c - secret values in locked memory, found in text by 4-byte grams
- * of their tails (bitmap, then hash table, then ends and a keyed hash).
- * See index.h. */
+ * of their tails (a bitmap), then by their last 8 bytes (a hash table),
+ * then by their first 8 bytes and a keyed hash. See index.h. */
 #include "index.h"
 #include "../../common/secure_mem.h"
 
@@ -17,10 +17,11 @@ struct gindex {
 	struct gval *v;          /* locked */
 	size_t nv, capv;
 	uint8_t *key;            /* the values' hash key (locked) */
-	int32_t *next;           /* STEP per value (locked): gram j of value i
-				    is entry i * STEP + j, chained by bucket */
-	int32_t *tab;            /* bucket heads (locked), 1 << tbits */
-	unsigned tbits;
+	int32_t *next;           /* one per value (locked): the values chained
+				    by the bucket of their last 8 bytes */
+	int32_t *tab;            /* bucket heads (locked), 1 << (tbits - 2):
+				    load <= 1.6 */
+	unsigned tbits;          /* 1 << tbits >= STEP * nv / 2 */
 	uint64_t *bloom;         /* blocked Bloom filter of the grams: 1 << bbits
 				    bits in 64-bit words, 4 bits per gram in one
 				    word (one memory access per test; locked) */
@@ -87,9 +88,9 @@ static size_t bloom_word(const struct gindex *g, uint32_t k, uint64_t *mask)
 	return (size_t)(h >> (64 - (g->bbits - 6)));
 }
 
-static size_t bucket(const struct gindex *g, uint32_t k)
+static size_t bucket(const struct gindex *g, uint64_t tail)
 {
-	return (size_t)(((uint64_t)k * MUL2) >> (64 - g->tbits));
+	return (size_t)(((tail ^ (tail >> 31)) * MUL2) >> (64 - (g->tbits - 2)));
 }
 
 static uint64_t prefix_key(const uint8_t *p, size_t t)
@@ -152,16 +153,15 @@ static int same_value(const struct gval *v, const uint8_t *p, size_t len, uint64
 static void link_value(struct gindex *g, int32_t i)
 {
 	struct gval *v = &g->v[i];
+	size_t h = bucket(g, load8(v->tail));
 
 	for (uint32_t j = 0; j < STEP; j++) {
-		uint32_t gram = load4(v->tail + j);
-		size_t e = (size_t)i * STEP + j, h = bucket(g, gram);
 		uint64_t mask;
 
-		g->bloom[bloom_word(g, gram, &mask)] |= mask;
-		g->next[e] = g->tab[h];
-		g->tab[h] = (int32_t)e;
+		g->bloom[bloom_word(g, load4(v->tail + j), &mask)] |= mask;
 	}
+	g->next[i] = g->tab[h];
+	g->tab[h] = i;
 	for (size_t t = 4; t <= 8; t++)
 		pre_insert(g, prefix_key(v->head, t));
 	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1, k;
@@ -175,12 +175,12 @@ static void link_value(struct gindex *g, int32_t i)
 static int rebuild(struct gindex *g, unsigned tbits)
 {
 	/* 8 Bloom bits per gram and per prefix (STEP grams and 5 prefixes a
-	 * value, at most 2 grams a bucket) */
+	 * value, 1 << tbits >= STEP * nv / 2) */
 	unsigned bbits = tbits + 4, pbits = tbits + 4;
-	int32_t *tab = sm_alloc(((size_t)1 << tbits) * sizeof(*tab));
+	int32_t *tab = sm_alloc(((size_t)1 << (tbits - 2)) * sizeof(*tab));
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
 	uint64_t *pre = sm_alloc(((size_t)1 << pbits) / 8);
-	int32_t *next = sm_alloc((g->capv ? g->capv : 1) * STEP * sizeof(*next));
+	int32_t *next = sm_alloc((g->capv ? g->capv : 1) * sizeof(*next));
 	int32_t *vtab = sm_alloc(((size_t)1 << (tbits - 1)) * sizeof(*vtab));
 
 	if (tab == NULL || bloom == NULL || pre == NULL || next == NULL || vtab == NULL) {
@@ -205,7 +205,7 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	g->tbits = tbits;
 	g->bbits = bbits;
 	g->pbits = pbits;
-	memset(tab, 0xff, ((size_t)1 << tbits) * sizeof(*tab));   /* -1: empty */
+	memset(tab, 0xff, ((size_t)1 << (tbits - 2)) * sizeof(*tab));   /* -1: empty */
 	g->maxlen = 0;
 	for (size_t i = 0; i < g->nv; i++) {
 		link_value(g, (int32_t)i);
@@ -215,8 +215,8 @@ static int rebuild(struct gindex *g, unsigned tbits)
 	return 0;
 }
 
-/* Bits for STEP grams per value at a load of at most 2 (the Bloom filter
- * keeps almost every text position away from the buckets). */
+/* Bits for STEP grams per value, two per 1 << tbits: the Bloom filter
+ * gets 8 to 16 bits a gram, the tail table 1 << (tbits - 2) buckets. */
 static unsigned bits_for(size_t nv)
 {
 	unsigned tb = MIN_TBITS;
@@ -257,7 +257,7 @@ void gindex_clear(struct gindex *g)
 	g->ns = 0;
 	free(g->shash);
 	g->shash = NULL;
-	memset(g->tab, 0xff, ((size_t)1 << g->tbits) * sizeof(*g->tab));
+	memset(g->tab, 0xff, ((size_t)1 << (g->tbits - 2)) * sizeof(*g->tab));
 	memset(g->bloom, 0, ((size_t)1 << g->bbits) / 8);
 	memset(g->pre, 0, ((size_t)1 << g->pbits) / 8);
 	memset(g->vtab, 0xff, ((size_t)1 << (g->tbits - 1)) * sizeof(*g->vtab));
@@ -375,7 +375,7 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 	if (g->nv == g->capv) {
 		size_t nc = g->capv ? g->capv * 2 : 64;
 		struct gval *nv = sm_realloc(g->v, nc * sizeof(*nv));
-		int32_t *ne = sm_realloc(g->next, nc * STEP * sizeof(*ne));
+		int32_t *ne = sm_realloc(g->next, nc * sizeof(*ne));
 
 		if (nv != NULL)
 			g->v = nv;
@@ -472,6 +472,14 @@ void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t 
 	shash_rebuild(g, g->ns);
 }
 
+void gindex_mark_all(struct gindex *g, uint8_t pub, uint32_t at)
+{
+	for (size_t i = 0; i < g->nv; i++) {
+		g->v[i].pub = pub;
+		g->v[i].pub_at = at;
+	}
+}
+
 size_t gindex_count(const struct gindex *g) { return g->nv; }
 size_t gindex_bytes(const struct gindex *g) { return g->bytes; }
 size_t gindex_maxlen(const struct gindex *g) { return g->maxlen; }
@@ -490,28 +498,44 @@ const struct gsrc *gindex_src(const struct gindex *g, uint32_t i)
 	return i < g->ns ? &g->s[i] : NULL;
 }
 
-/* The values whose gram at some offset is the 4 bytes at q: each candidate
- * start p = q - off is confirmed by its ends, then its keyed hash. */
+/* The values whose last 8 bytes are d[t..t+8) and that overlap [lo, hi):
+ * each is confirmed by its first 8 bytes, then its keyed hash. */
+static struct gval *at_tail(struct gindex *g, const uint8_t *d, size_t t,
+			    size_t lo, size_t hi, gindex_hit hit, void *arg)
+{
+	uint64_t tail = load8(d + t);
+	size_t end = t + 8;
+
+	for (int32_t i = g->tab[bucket(g, tail)]; i >= 0; i = g->next[i]) {
+		struct gval *v = &g->v[i];
+		size_t p;
+
+		if (load8(v->tail) != tail || v->len > end)
+			continue;
+		p = end - v->len;
+		if (p >= hi || end <= lo)
+			continue;
+		if (memcmp(d + p, v->head, 8) == 0 && value_hash(g, d + p, v->len) == v->h &&
+		    hit(arg, v, d + p))
+			return v;
+	}
+	return NULL;
+}
+
+/* The 4 bytes at q may be gram j of a value (Bloom filter): then the value
+ * would end at q - j + 8, for j = 0 .. STEP - 1. */
 static struct gval *at_sample(struct gindex *g, const uint8_t *d, size_t n, size_t q,
 			      size_t lo, size_t hi, gindex_hit hit, void *arg)
 {
-	uint32_t gram = load4(d + q);
 	uint64_t mask;
-	size_t b = bloom_word(g, gram, &mask);
+	size_t b = bloom_word(g, load4(d + q), &mask);
 
 	if ((g->bloom[b] & mask) != mask)
 		return NULL;
-	for (int32_t i = g->tab[bucket(g, gram)]; i >= 0; i = g->next[i]) {
-		struct gval *v = &g->v[i / STEP];
-		size_t off = v->len - 8 + (size_t)(i % STEP), p;
+	for (size_t j = 0; j < STEP && j <= q; j++) {
+		struct gval *v = q - j + 8 <= n ? at_tail(g, d, q - j, lo, hi, hit, arg) : NULL;
 
-		if (off > q || load4(v->tail + (i % STEP)) != gram)
-			continue;
-		p = q - off;
-		if (p + v->len > n || p >= hi || p + v->len <= lo)
-			continue;
-		if (memcmp(d + p, v->head, 8) == 0 && memcmp(d + p + v->len - 8, v->tail, 8) == 0 &&
-		    value_hash(g, d + p, v->len) == v->h && hit(arg, v, d + p))
+		if (v != NULL)
 			return v;
 	}
 	return NULL;

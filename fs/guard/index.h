@@ -13,10 +13,12 @@
  * 4-byte gram starts that is one of the 5 grams indexed for the value (at
  * offsets len-8 .. len-4: tails of secrets are the distinctive part). Only
  * every 5th position of the text is looked at: a blocked Bloom filter of
- * the grams (one load, almost always a miss), then a hash table of the
- * (value, offset) entries by gram, then the value's first and last 8 bytes
- * and a keyed hash (SipHash-2-4, a random key per mount) of the whole
- * candidate. The values themselves are not kept: a value is its length,
+ * the grams (one load, almost always a miss); on a hit, the 8 bytes that
+ * would be a value's last 8 for each of the 5 offsets are looked up in a
+ * hash table of the values by their last 8 bytes (values alike at the end,
+ * URLs ending in ".local/app00001" say, share grams but rarely all 8
+ * bytes), then the value's first 8 bytes and a keyed hash (SipHash-2-4, a
+ * random key per mount) of the whole candidate confirm it. The values themselves are not kept: a value is its length,
  * its first and last 8 bytes and that hash (a false match needs a 64-bit
  * collision under a key no one sees). Everything (entries, tables, bitmaps,
  * the key) lives in locked memory (common/secure_mem.h) and is wiped when
@@ -65,6 +67,8 @@ int gindex_add(struct gindex *g, int src, const uint8_t *p, size_t len);
 /* Drop every source for which keep(arg, id) is 0, with its values. */
 void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t *id), void *arg);
 
+/* Set every value's pub to pub, decided at time at. */
+void gindex_mark_all(struct gindex *g, uint8_t pub, uint32_t at);
 size_t gindex_count(const struct gindex *g);
 size_t gindex_sources(const struct gindex *g);
 size_t gindex_bytes(const struct gindex *g);

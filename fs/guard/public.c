@@ -1,11 +1,15 @@
-/* public.c - is a value already in a plain file of SRC? (Then it is not a
- * secret the guard has to keep out: a README naming a host is no leak.)
+/* public.c - which guarded values already appear in a plain file of SRC?
+ * (Those are not secrets the guard has to keep out: a README naming a host
+ * is no leak.)
  *
- * Walks SRC below its root fd without following symlinks, skipping .git
- * directories and files larger than max_file, reading each regular file in
- * chunks (overlapping by len - 1 bytes) and searching it with memmem. The
- * walk stops after PUBLIC_MAX_FILES files or PUBLIC_MAX_BYTES bytes (the
- * value then counts as secret). Only run when a write matched a value.
+ * One walk of SRC answers for every value at once: below its root fd,
+ * without following symlinks, skipping .git directories and files larger
+ * than max_file, each regular file is read in chunks (overlapping by the
+ * longest value less one byte) and scanned with the guard's own index;
+ * every value found is marked public. The walk stops after
+ * PUBLIC_MAX_FILES files or PUBLIC_MAX_BYTES bytes (values not found by
+ * then count as secret). Run only when a write contains a value whose
+ * answer is older than PUBLIC_TTL (guard.c), so at most once a minute.
  */
 #include "public.h"
 #include "../fuse/sopsfs.h"
@@ -20,16 +24,27 @@
 #define PUBLIC_MAX_FILES 50000
 #define PUBLIC_MAX_BYTES ((size_t)1 << 30)
 #define PUBLIC_MAX_DEPTH 64
-#define CHUNK (64 * 1024)
+#define CHUNK (256 * 1024)
 
 struct walk {
-	const uint8_t *v;
-	size_t len, files, bytes, max_file;
-	uint8_t *buf;            /* CHUNK + len */
-	int found, stop;
+	struct gindex *ix;
+	uint32_t now;
+	size_t files, bytes, max_file, ctx;
+	uint8_t *buf;            /* ctx + CHUNK */
+	int stop;
 };
 
-static void search_file(struct walk *w, int fd)
+static int mark_public(void *arg, struct gval *v, const uint8_t *at)
+{
+	struct walk *w = arg;
+
+	(void)at;
+	v->pub = GPUB_PUBLIC;
+	v->pub_at = w->now;
+	return 0;
+}
+
+static void scan_file(struct walk *w, int fd)
 {
 	size_t keep = 0;
 
@@ -39,14 +54,11 @@ static void search_file(struct walk *w, int fd)
 		if (n <= 0)
 			return;
 		w->bytes += (size_t)n;
-		if (memmem(w->buf, keep + (size_t)n, w->v, w->len) != NULL) {
-			w->found = 1;
-			return;
-		}
+		gindex_scan(w->ix, w->buf, keep + (size_t)n, keep, keep + (size_t)n, mark_public, w);
 		keep += (size_t)n;
-		if (keep >= w->len) {
-			memmove(w->buf, w->buf + keep - (w->len - 1), w->len - 1);
-			keep = w->len - 1;
+		if (keep > w->ctx) {
+			memmove(w->buf, w->buf + keep - w->ctx, w->ctx);
+			keep = w->ctx;
 		}
 		if (w->bytes > PUBLIC_MAX_BYTES) {
 			w->stop = 1;
@@ -64,7 +76,7 @@ static void walk_dir(struct walk *w, int dfd, int depth)
 		close(dfd);
 		return;
 	}
-	while (!w->found && !w->stop && (de = readdir(d)) != NULL) {
+	while (!w->stop && (de = readdir(d)) != NULL) {
 		struct stat st;
 		int fd;
 
@@ -78,7 +90,7 @@ static void walk_dir(struct walk *w, int dfd, int depth)
 				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
 				walk_dir(w, fd, depth + 1);
-		} else if (S_ISREG(st.st_mode) && (size_t)st.st_size >= w->len &&
+		} else if (S_ISREG(st.st_mode) && st.st_size >= 8 &&
 			   (size_t)st.st_size <= w->max_file) {
 			if (++w->files > PUBLIC_MAX_FILES) {
 				w->stop = 1;
@@ -86,7 +98,7 @@ static void walk_dir(struct walk *w, int dfd, int depth)
 			}
 			fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0) {
-				search_file(w, fd);
+				scan_file(w, fd);
 				close(fd);
 			}
 		}
@@ -94,23 +106,21 @@ static void walk_dir(struct walk *w, int dfd, int depth)
 	closedir(d);
 }
 
-int guard_public(struct sopsfs *fs, const uint8_t *v, size_t len)
+void guard_public_sweep(struct sopsfs *fs, struct gindex *ix, uint32_t now)
 {
-	struct walk w = { v, len, 0, 0, fs->o.max_file, NULL, 0, 0 };
+	struct walk w = { ix, now, 0, 0, fs->o.max_file, 0, NULL, 0 };
+	size_t maxlen = gindex_maxlen(ix);
 	int fd;
 
-	if (len == 0)
-		return 1;
-	w.buf = malloc(CHUNK + len);
+	gindex_mark_all(ix, GPUB_SECRET, now);
+	w.ctx = maxlen > 0 ? maxlen - 1 : 0;
+	w.buf = malloc(w.ctx + CHUNK);
 	fd = openat(fs->b.rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w.buf == NULL || fd < 0) {
-		free(w.buf);
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	walk_dir(&w, fd, 0);
-	explicit_bzero(w.buf, CHUNK + len);
+	if (w.buf != NULL && fd >= 0)
+		walk_dir(&w, fd, 0);
+	else if (fd >= 0)
+		close(fd);
+	if (w.buf != NULL)
+		explicit_bzero(w.buf, w.ctx + CHUNK);
 	free(w.buf);
-	return w.found;
 }

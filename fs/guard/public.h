@@ -1,13 +1,16 @@
-/* public.h - does a value already appear in a plain file of SRC? */
+/* public.h - which guarded values already appear in a plain file of SRC? */
 #ifndef SOPSFS_GUARD_PUBLIC_H
 #define SOPSFS_GUARD_PUBLIC_H
 
-#include <stddef.h>
+#include "index.h"
+
 #include <stdint.h>
 
 struct sopsfs;
 
-/* 1 if some regular file of SRC (outside .git) contains v[0..len). */
-int guard_public(struct sopsfs *fs, const uint8_t *v, size_t len);
+/* Mark every value of ix secret at now, then public (at now) each one that
+ * some regular file of SRC (outside .git) contains. Caller holds the
+ * guard's lock for the values' pub fields. */
+void guard_public_sweep(struct sopsfs *fs, struct gindex *ix, uint32_t now);
 
 #endif
