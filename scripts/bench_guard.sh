@@ -116,11 +116,11 @@ The scan looks at every 5th byte only: every guarded value is at least 8
 bytes long, so an occurrence always covers a sampled position within its
 last 8 bytes, where one of the 5 indexed 4-byte grams of the value starts.
 A blocked Bloom filter of the grams (4 bits in one 64-bit word per gram,
-8 to 16 bits per gram) rejects almost every position with one load; a hash
-table of the (value, offset) entries by gram (4 bytes an entry), the
-value's first and last 8 bytes and a keyed hash (SipHash-2-4) of the whole
+8 to 16 bits per gram) rejects almost every position with one load; on a
+hit, a hash table of the values by their last 8 bytes (one entry a value),
+then the value's first 8 bytes and a keyed hash (SipHash-2-4) of the whole
 candidate confirm the rest (fs/guard/index.c). The values themselves are
-not kept: about 100 bytes of locked memory per value with its tables (160
+not kept: about 80 bytes of locked memory per value with its tables (160
 when the values were kept, 430 before that). The write itself is scanned
 in place; only the bytes around its edges are copied.
 EOF
