@@ -1,16 +1,22 @@
-/* keycache.c - data keys by key-group identity, with idle and hard TTLs. */
+/* keycache.c - data keys by key-group identity, with idle and hard TTLs.
+ * The labels (which master key unwrapped a key: a public recipient or key
+ * name, not a secret) are kept once each on the heap; a slot holds an index
+ * (thousands of keys share a handful of labels). */
 #include "keycache.h"
 #include "../common/secure_mem.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define KC_MAX_LABELS 4096
 
 struct kc_entry {
 	uint8_t id[KEYCACHE_ID_LEN];
 	uint8_t key[KEYCACHE_KEY_LEN];
 	time_t created, used;
 	int live;
-	char label[KEYCACHE_LABEL_LEN];
+	uint32_t label;              /* 1 + index in labels, 0: none */
 };
 
 struct keycache {
@@ -18,6 +24,8 @@ struct keycache {
 	unsigned idle_ttl, hard_ttl;
 	struct kc_entry *slots;      /* locked memory, linear probing */
 	size_t nslots, count;
+	char **labels;               /* heap, distinct labels */
+	size_t nlabels;
 };
 
 struct keycache *keycache_new(unsigned idle_ttl, unsigned hard_ttl)
@@ -44,6 +52,9 @@ void keycache_free(struct keycache *c)
 		return;
 	keycache_wipe(c);
 	sm_free(c->slots);
+	for (size_t i = 0; i < c->nlabels; i++)
+		free(c->labels[i]);
+	free(c->labels);
 	pthread_mutex_destroy(&c->mu);
 	sm_free(c);
 }
@@ -79,7 +90,7 @@ static void drop(struct keycache *c, struct kc_entry *e)
 {
 	sm_wipe(e->key, sizeof(e->key));
 	sm_wipe(e->id, sizeof(e->id));
-	sm_wipe(e->label, sizeof(e->label));
+	e->label = 0;
 	e->live = 0;                       /* created stays: tombstone */
 	c->count--;
 }
@@ -208,6 +219,26 @@ int keycache_has(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN])
 	return yes;
 }
 
+/* 1 + the index of label (added if new), 0 when there is no room. */
+static uint32_t label_index(struct keycache *c, const char *label)
+{
+	char **nl;
+	size_t i;
+
+	for (i = 0; i < c->nlabels; i++)
+		if (strncmp(c->labels[i], label, KEYCACHE_LABEL_LEN - 1) == 0)
+			return (uint32_t)i + 1;
+	if (c->nlabels >= KC_MAX_LABELS)
+		return 0;
+	nl = realloc(c->labels, (c->nlabels + 1) * sizeof(*nl));
+	if (nl == NULL)
+		return 0;
+	c->labels = nl;
+	if ((nl[c->nlabels] = strndup(label, KEYCACHE_LABEL_LEN - 1)) == NULL)
+		return 0;
+	return (uint32_t)++c->nlabels;
+}
+
 void keycache_set_label(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
 			const char *label)
 {
@@ -215,10 +246,8 @@ void keycache_set_label(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
 
 	pthread_mutex_lock(&c->mu);
 	e = find(c, id);
-	if (e != NULL) {
-		strncpy(e->label, label, sizeof(e->label) - 1);
-		e->label[sizeof(e->label) - 1] = '\0';
-	}
+	if (e != NULL)
+		e->label = label_index(c, label);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -235,7 +264,9 @@ size_t keycache_list(struct keycache *c, struct keycache_info *out, size_t max)
 		memcpy(out[n].id, e->id, KEYCACHE_ID_LEN);
 		out[n].created = e->created;
 		out[n].used = e->used;
-		memcpy(out[n].label, e->label, sizeof(out[n].label));
+		out[n].label[0] = '\0';
+		if (e->label > 0)
+			strcpy(out[n].label, c->labels[e->label - 1]);  /* < LABEL_LEN */
 		n++;
 	}
 	pthread_mutex_unlock(&c->mu);
