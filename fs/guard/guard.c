@@ -142,8 +142,10 @@ static int on_match(void *arg, struct gval *v, const uint8_t *at)
 
 	(void)at;
 	pthread_mutex_lock(&g->mu);
-	if (v->pub == GPUB_UNKNOWN || now - (time_t)v->pub_at >= PUBLIC_TTL)
-		guard_public_sweep(s->fs, g->ix, (uint32_t)now);   /* every value */
+	if (v->pub == GPUB_UNKNOWN || now - g->public_at >= PUBLIC_TTL) {
+		guard_public_sweep(s->fs, g->ix);   /* decides every value */
+		g->public_at = now;
+	}
 	secret = v->pub == GPUB_SECRET;
 	pthread_mutex_unlock(&g->mu);
 	return secret;

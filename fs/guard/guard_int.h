@@ -30,6 +30,7 @@ struct guard {
 	struct refusal recent[RECENT];
 	atomic_int nrecent;
 	unsigned long ver;           /* index version: grows when values are added */
+	time_t public_at;            /* when the values' pub was last decided */
 };
 
 

@@ -367,7 +367,7 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 	struct gval *v;
 	uint64_t h;
 
-	if (!gindex_looks_secret(p, len) || len > UINT32_MAX)
+	if (!gindex_looks_secret(p, len) || len > GINDEX_MAX_LEN)
 		return 0;
 	h = value_hash(g, p, len);
 	if (known(g, p, len, h))
@@ -389,7 +389,7 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 	memset(v, 0, sizeof(*v));
 	memcpy(v->head, p, 8);
 	memcpy(v->tail, p + len - 8, 8);
-	v->len = (uint32_t)len;
+	v->len = (uint32_t)len & GINDEX_MAX_LEN;
 	v->h = h;
 	v->src = (uint32_t)src;
 	g->nv++;
@@ -472,12 +472,10 @@ void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t 
 	shash_rebuild(g, g->ns);
 }
 
-void gindex_mark_all(struct gindex *g, uint8_t pub, uint32_t at)
+void gindex_mark_all(struct gindex *g, unsigned pub)
 {
-	for (size_t i = 0; i < g->nv; i++) {
-		g->v[i].pub = pub;
-		g->v[i].pub_at = at;
-	}
+	for (size_t i = 0; i < g->nv; i++)
+		g->v[i].pub = pub & 3;
 }
 
 size_t gindex_count(const struct gindex *g) { return g->nv; }

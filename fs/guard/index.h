@@ -38,11 +38,12 @@ enum gpub { GPUB_UNKNOWN = 0, GPUB_PUBLIC, GPUB_SECRET };
 struct gval {
 	uint64_t h;              /* keyed hash of the whole value */
 	uint8_t head[8], tail[8]; /* its first and last 8 bytes */
-	uint32_t len;
+	uint32_t len : 30;       /* at most GINDEX_MAX_LEN */
+	uint32_t pub : 2;        /* enum gpub: seen in a plain file of SRC?
+				    (decided for every value at once) */
 	uint32_t src;            /* index of its source */
-	uint32_t pub_at;         /* when pub was decided (time(), seconds) */
-	uint8_t pub;             /* enum gpub: seen in a plain file of SRC? */
 };
+#define GINDEX_MAX_LEN ((1u << 30) - 1)
 
 struct gsrc {
 	char *path;              /* SOPS file (mount path) */
@@ -67,8 +68,8 @@ int gindex_add(struct gindex *g, int src, const uint8_t *p, size_t len);
 /* Drop every source for which keep(arg, id) is 0, with its values. */
 void gindex_drop_sources(struct gindex *g, int (*keep)(void *arg, const uint8_t *id), void *arg);
 
-/* Set every value's pub to pub, decided at time at. */
-void gindex_mark_all(struct gindex *g, uint8_t pub, uint32_t at);
+/* Set every value's pub to pub. */
+void gindex_mark_all(struct gindex *g, unsigned pub);
 size_t gindex_count(const struct gindex *g);
 size_t gindex_sources(const struct gindex *g);
 size_t gindex_bytes(const struct gindex *g);

@@ -28,7 +28,6 @@
 
 struct walk {
 	struct gindex *ix;
-	uint32_t now;
 	size_t files, bytes, max_file, ctx;
 	uint8_t *buf;            /* ctx + CHUNK */
 	int stop;
@@ -39,8 +38,8 @@ static int mark_public(void *arg, struct gval *v, const uint8_t *at)
 	struct walk *w = arg;
 
 	(void)at;
+	(void)w;
 	v->pub = GPUB_PUBLIC;
-	v->pub_at = w->now;
 	return 0;
 }
 
@@ -106,13 +105,13 @@ static void walk_dir(struct walk *w, int dfd, int depth)
 	closedir(d);
 }
 
-void guard_public_sweep(struct sopsfs *fs, struct gindex *ix, uint32_t now)
+void guard_public_sweep(struct sopsfs *fs, struct gindex *ix)
 {
-	struct walk w = { ix, now, 0, 0, fs->o.max_file, 0, NULL, 0 };
+	struct walk w = { ix, 0, 0, fs->o.max_file, 0, NULL, 0 };
 	size_t maxlen = gindex_maxlen(ix);
 	int fd;
 
-	gindex_mark_all(ix, GPUB_SECRET, now);
+	gindex_mark_all(ix, GPUB_SECRET);
 	w.ctx = maxlen > 0 ? maxlen - 1 : 0;
 	w.buf = malloc(w.ctx + CHUNK);
 	fd = openat(fs->b.rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -8,9 +8,9 @@
 
 struct sopsfs;
 
-/* Mark every value of ix secret at now, then public (at now) each one that
- * some regular file of SRC (outside .git) contains. Caller holds the
- * guard's lock for the values' pub fields. */
-void guard_public_sweep(struct sopsfs *fs, struct gindex *ix, uint32_t now);
+/* Mark every value of ix secret, then public each one that some regular
+ * file of SRC (outside .git) contains. Caller holds the guard's lock for
+ * the values' pub fields. */
+void guard_public_sweep(struct sopsfs *fs, struct gindex *ix);
 
 #endif
