@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,6 +376,12 @@ static int start(struct sopsfs *fs)
 	struct sm_stats st;
 
 	harden();
+#ifdef M_ARENA_MAX
+	/* memory: glibc gives each of up to 8 x CPUs threads its own heap; the
+	 * request threads' small allocations fit in two per CPU (N = 10,000:
+	 * RSS 71.5 -> 69.7 MB) */
+	mallopt(M_ARENA_MAX, 2 * (int)sysconf(_SC_NPROCESSORS_ONLN));
+#endif
 	/* modes of new files come from the caller (the kernel applied its
 	 * umask): the daemon's own umask must not take more bits away */
 	umask(0);

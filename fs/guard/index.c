@@ -174,9 +174,10 @@ static void link_value(struct gindex *g, int32_t i)
 /* (Re)build the tables for tbits (values kept). 0 or -1. */
 static int rebuild(struct gindex *g, unsigned tbits)
 {
-	/* 8 Bloom bits per gram and per prefix (STEP grams and 5 prefixes a
-	 * value, 1 << tbits >= STEP * nv / 2) */
-	unsigned bbits = tbits + 4, pbits = tbits + 4;
+	/* 8 to 16 Bloom bits per gram (STEP grams a value, 1 << tbits >=
+	 * STEP * nv / 2), 4 to 8 per prefix (5 a value; a false positive
+	 * only holds back the end of a write a little longer) */
+	unsigned bbits = tbits + 4, pbits = tbits + 3;
 	int32_t *tab = sm_alloc(((size_t)1 << (tbits - 2)) * sizeof(*tab));
 	uint64_t *bloom = sm_alloc(((size_t)1 << bbits) / 8);
 	uint64_t *pre = sm_alloc(((size_t)1 << pbits) / 8);
