@@ -13,6 +13,26 @@
 #include <string.h>
 
 /* Drop least-recently-used views (of unreferenced entries) above the cap. */
+/* Remember path so the housekeeper drops the kernel's pages and
+ * attributes of it (drop_kernel_pages in mount.c). Table lock held. */
+static void note_wiped(struct etable *t, const char *path)
+{
+	if (t->nwiped == t->capwiped) {
+		size_t nc = t->capwiped ? t->capwiped * 2 : 16;
+		char **nw = realloc(t->wiped, nc * sizeof(*nw));
+
+		if (nw != NULL) {
+			t->wiped = nw;
+			t->capwiped = nc;
+		}
+	}
+	if (t->nwiped < t->capwiped && (t->wiped[t->nwiped] = strdup(path)) != NULL)
+		t->nwiped++;
+}
+
+/* Views over cache_mb go, oldest first; the kernel's pages of them go too
+ * (no plaintext outlives its view in the page cache: key expiry and
+ * SIGUSR1 only reach files that still have a view). */
 void ent_evict(struct sopsfs *fs)
 {
 	struct etable *t = fs->ents;
@@ -35,9 +55,17 @@ void ent_evict(struct sopsfs *fs)
 		etable_lru_unlink(t, e);
 		pthread_mutex_unlock(&t->mu);
 		if (pthread_mutex_trylock(&e->mu) == 0) {
+			int had = e->view != NULL;
+
 			ent_drop_view(fs, e);
 			if (e->kind == VF_SOPS && !e->has_draft)
 				e->kind = VF_UNKNOWN;      /* reload on next use */
+			if (had) {
+				e->gen++;
+				pthread_mutex_lock(&t->mu);
+				note_wiped(t, e->path);
+				pthread_mutex_unlock(&t->mu);
+			}
 			pthread_mutex_unlock(&e->mu);
 		}
 		ent_put(fs, e);
@@ -51,17 +79,7 @@ static void sweep_one(struct sopsfs *fs, struct ent *e, time_t now, int all)
 	int old = now - e->view_loaded >= (time_t)fs->o.key_max_ttl;
 
 	if (e->view != NULL && !e->has_draft && e->refs == 1 && (all || idle || old)) {
-		if (t->nwiped == t->capwiped) {
-			size_t nc = t->capwiped ? t->capwiped * 2 : 16;
-			char **nw = realloc(t->wiped, nc * sizeof(*nw));
-
-			if (nw != NULL) {
-				t->wiped = nw;
-				t->capwiped = nc;
-			}
-		}
-		if (t->nwiped < t->capwiped && (t->wiped[t->nwiped] = strdup(e->path)) != NULL)
-			t->nwiped++;
+		note_wiped(t, e->path);
 		e->gen++;
 		t->view_bytes -= e->view_len;
 		etable_lru_unlink(t, e);

@@ -3,7 +3,8 @@
 # long (-o cache_timeout, default 3600 s), and every change takes its cached
 # copy back at once (fs/cache): a `git checkout` in SRC, a rename of a file
 # and of a directory in SRC, a write and a chmod in SRC, a save through the
-# mount, SIGUSR1 and key expiry. Each check reads through the mount right
+# mount, SIGUSR1, key expiry and a view evicted for room (cache_mb). Each
+# check reads through the mount right
 # after the change and compares sizes, modes, listings and bytes with what
 # SRC holds; each is repeated so that a race would show.
 #
@@ -199,6 +200,31 @@ else
 fi
 enc s.yaml after-expiry; r=$(soon same "write after expiry" s.yaml) && ok "a write in SRC after key expiry shows at once" \
 	|| fail "write after expiry" "$r"
+unmount_sopsfs "$MNT"
+
+# ---- views over cache_mb: the evicted view's kernel pages go with it ---------------
+# (else its plaintext would stay in the page cache, past key expiry and
+# SIGUSR1, until the file's next open). Any open of the file resets its
+# pages, so what is checked is that the daemon tells the kernel: libfuse's
+# debug log shows each invalidation it sends (NOTIFY code=2, an inode).
+for i in 1 2 3 4 5 6; do
+	enc "big$i.yaml" "$(head -c 240000 /dev/urandom | base64 -w0)"
+done
+MNT=$(new_mountpoint)
+mount_sopsfs "$SRC" "$MNT" -d -o cache_mb=1,ahead=0 || { fail "mount cache_mb" "$(cat "$TMP/mount.log")"; exit 0; }
+cat "$MNT/big1.yaml" >/dev/null; cat "$MNT/big1.yaml" >/dev/null
+pb=$(fincore -n -o PAGES "$MNT/big1.yaml" | tr -d ' ')
+sleep 1.2
+n0=$(grep -c 'NOTIFY: code=2' "$TMP/mount.log")
+for i in 2 3 4 5 6; do cat "$MNT/big$i.yaml" >/dev/null; cat "$MNT/big$i.yaml" >/dev/null; done
+sleep 1.5
+n1=$(grep -c 'NOTIFY: code=2' "$TMP/mount.log")
+p6=$(fincore -n -o PAGES "$MNT/big6.yaml" | tr -d ' ')
+if [ "${pb:-0}" -ge 1 ] && [ "$((n1 - n0))" -ge 1 ] && [ "${p6:-0}" -ge 1 ] && r=$(same "after eviction" big1.yaml big6.yaml); then
+	ok "cache_mb: views evicted for room have their kernel pages dropped at once ($((n1 - n0)) invalidations; the newest keeps its pages); they read back the same"
+else
+	fail "evicted view pages" "big1 pages $pb, invalidations $n0 -> $n1, big6 pages $p6 $r"
+fi
 unmount_sopsfs "$MNT"
 n=$(wc -l <"$TMP/lag" 2>/dev/null || echo 0)
 if [ "${n:-0}" -ge 40 ]; then
