@@ -154,7 +154,8 @@ int keycache_put(struct keycache *c, const uint8_t id[KEYCACHE_ID_LEN],
 	if (e == NULL) {
 		size_t s;
 
-		if ((c->count + 1) * 2 > c->nslots && rehash(c) != 0) {
+		/* load <= 3/4 (N = 10,000: 16,384 slots, not 32,768) */
+		if ((c->count + 1) * 4 > c->nslots * 3 && rehash(c) != 0) {
 			pthread_mutex_unlock(&c->mu);
 			return -1;
 		}

@@ -363,15 +363,14 @@ void bident_from_stat(struct bident *b, const struct stat *st)
 	b->dev = st->st_dev;
 	b->ino = st->st_ino;
 	b->size = st->st_size;
-	b->mtime = st->st_mtim;
-	b->ctime = st->st_ctim;
+	b->mtime = bident_ns(st->st_mtim);
+	b->ctime = bident_ns(st->st_ctim);
 }
 
 int bident_eq(const struct bident *a, const struct bident *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+	       a->mtime == b->mtime && a->ctime == b->ctime;
 }
 
 int ent_set_view(struct sopsfs *fs, struct ent *e, const void *p, size_t n)

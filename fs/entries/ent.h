@@ -32,8 +32,14 @@ struct bident {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
-	struct timespec mtime, ctime;
+	int64_t mtime, ctime;        /* ns since the epoch (bident_ns) */
 };
+
+/* A timestamp as a bident holds it. */
+static inline int64_t bident_ns(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
 
 struct ent {
 	char *path;

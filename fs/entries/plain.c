@@ -37,18 +37,17 @@ static uint64_t hash_path(const char *p)
 	return h ? h : 1;
 }
 
-static struct pid pack(dev_t dev, ino_t ino, off_t size, struct timespec m, struct timespec c)
+static struct pid pack(dev_t dev, ino_t ino, off_t size, int64_t m, int64_t c)
 {
-	struct pid id = { (uint64_t)dev, (uint64_t)ino, (uint64_t)size,
-			  (int64_t)m.tv_sec * 1000000000 + m.tv_nsec,
-			  (int64_t)c.tv_sec * 1000000000 + c.tv_nsec };
+	struct pid id = { (uint64_t)dev, (uint64_t)ino, (uint64_t)size, m, c };
 
 	return id;
 }
 
 static struct pid of_stat(const struct stat *st)
 {
-	return pack(st->st_dev, st->st_ino, st->st_size, st->st_mtim, st->st_ctim);
+	return pack(st->st_dev, st->st_ino, st->st_size, bident_ns(st->st_mtim),
+		    bident_ns(st->st_ctim));
 }
 
 static int same(const struct pid *a, const struct pid *b)

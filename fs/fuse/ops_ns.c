@@ -430,10 +430,10 @@ static void moved_ctime(struct sopsfs *fs, struct ent *e, const char *to)
 	bident_from_stat(&now, &st);
 	now.ctime = e->draft_base.ctime;
 	if (e->has_base && bident_eq(&now, &e->draft_base))
-		e->draft_base.ctime = st.st_ctim;
+		e->draft_base.ctime = bident_ns(st.st_ctim);
 	now.ctime = e->bid.ctime;
 	if (bident_eq(&now, &e->bid))
-		e->bid.ctime = st.st_ctim;
+		e->bid.ctime = bident_ns(st.st_ctim);
 }
 
 static int rename_backing(struct sopsfs *fs, const char *from, const char *to, unsigned flags,
