@@ -124,12 +124,5 @@ not kept: about 80 bytes of locked memory per value with its tables (160
 when the values were kept, 430 before that). The write itself is scanned
 in place; only the bytes around its edges are copied.
 EOF
-if [ -f "$OUT" ] && grep -q '^## Leak guard' "$OUT"; then
-	awk -v f="$section" '
-		/^## Leak guard/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		skip && /^## / { skip = 0 }
-		!skip { print }' "$OUT" >"$W/out.md" && cp "$W/out.md" "$OUT"
-else
-	{ echo; cat "$section"; } >>"$OUT"
-fi
+replace_section "$OUT" "## Leak guard" "$section"
 say "leak guard: existing file $off -> $on ms, editor save $offn -> $onn ms"

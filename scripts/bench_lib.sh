@@ -170,3 +170,17 @@ rss_of() {
 
 # cat_all DIR LIST - read every file of LIST (NUL-separated, relative)
 cat_all() { (cd "$1" && xargs -0 -a "$2" cat > /dev/null); }
+
+# replace_section OUT HEADING FILE - put FILE in place of OUT's section that
+# starts with the line HEADING (up to the next "## " heading), or append it.
+replace_section() {
+	local out=$1 head=$2 file=$3
+	if [ -f "$out" ] && grep -qxF "$head" "$out"; then
+		awk -v f="$file" -v h="$head" '
+			$0 == h { while ((getline l < f) > 0) print l; skip = 1; next }
+			skip && /^## / { skip = 0 }
+			!skip { print }' "$out" > "$out.tmp.$$" && mv "$out.tmp.$$" "$out"
+	else
+		{ echo; cat "$file"; } >> "$out"
+	fi
+}

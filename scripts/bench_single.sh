@@ -167,12 +167,5 @@ the plaintext: $CLI_OK.
 The per-file loop over every SOPS file of a repository is figure 1's
 "script: \`sopsfs decrypt\` per file" row above.
 EOF
-if [ -f "$OUT" ] && grep -q '^## Single files' "$OUT"; then
-	awk -v f="$section" '
-		/^## Single files/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		skip && /^## / { skip = 0 }
-		!skip { print }' "$OUT" > "$W/out.md" && cp "$W/out.md" "$OUT"
-else
-	{ echo; cat "$section"; } >> "$OUT"
-fi
+replace_section "$OUT" "## Single files" "$section"
 say "single files: 100 MiB first read bindfs $BF ms, sopsfs $SF ms ($T1); decrypt $CD ms vs age -d $AD ms ($T3)"
