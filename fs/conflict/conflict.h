@@ -7,8 +7,10 @@
  * around each conflicting item. Saving a text without markers commits it
  * encrypted with ours' identity (the user then runs `git add`); a save that
  * still has markers is refused with EIO. The repository (state, index
- * stages, blobs) is read with libgit2; the three versions are ciphertext,
- * their plaintext lives only in locked memory.
+ * stages, blobs) is read with libgit2, loaded only once a state file of a
+ * merge, rebase, cherry-pick, revert or bisect appears (git_state.c); the
+ * three versions are ciphertext, their plaintext lives only in locked
+ * memory.
  *
  * The mount calls these from three small hooks (ent_load.c, commit.c).
  */

@@ -2,8 +2,12 @@
  * is it merging (or rebasing, cherry-picking), which paths have conflict
  * stages in the index, and the stage blobs. One repository handle per
  * process, opened on first use; the state is re-read at most once a
- * second so the per-lookup cost outside merges is a clock read. */
+ * second so the per-lookup cost outside merges is a clock read. libgit2
+ * is loaded only once git_state.c finds a state file of a merge, rebase,
+ * cherry-pick, revert or bisect (memory: libgit2 and what it pulls in are
+ * megabytes), and the index only while git says one is in progress. */
 #include "conflict.h"
+#include "git_state.h"
 
 #include <git2.h>
 #include <limits.h>
@@ -15,6 +19,8 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
+	int probed;             /* gitdir looked for */
+	char *gitdir;           /* the work tree's git directory, or NULL */
 	int tried;
 	git_repository *repo;
 	git_index *index;
@@ -42,7 +48,7 @@ static int open_repo(const char *root)
 	if (n == 0 || strncmp(real, wd, n - 1) != 0 || (real[n - 1] != '/' && real[n - 1] != '\0'))
 		goto none;
 	g.prefix = strdup(real[n - 1] == '\0' ? "" : real + n);
-	if (g.prefix == NULL || git_repository_index(&g.index, g.repo) != 0)
+	if (g.prefix == NULL)
 		goto none;
 	return 0;
 none:
@@ -59,13 +65,25 @@ static int merging(const char *root)
 {
 	time_t now = time(NULL);
 
-	if (open_repo(root) != 0)
-		return 0;
-	if (now != g.checked) {
-		g.checked = now;
-		g.merging = git_repository_state(g.repo) != GIT_REPOSITORY_STATE_NONE;
-		if (g.merging)
-			git_index_read(g.index, 0);   /* re-read only if changed on disk */
+	if (!g.probed) {
+		g.probed = 1;
+		g.gitdir = git_state_dir(root);
+	}
+	if (g.gitdir == NULL)
+		return 0;                       /* SRC is in no git work tree */
+	if (now == g.checked)
+		return g.merging;
+	g.checked = now;
+	g.merging = git_state_busy(g.gitdir) && open_repo(root) == 0 &&
+		    git_repository_state(g.repo) != GIT_REPOSITORY_STATE_NONE;
+	if (g.merging && g.index == NULL && git_repository_index(&g.index, g.repo) != 0) {
+		g.index = NULL;
+		g.merging = 0;
+	} else if (g.merging) {
+		git_index_read(g.index, 0);   /* re-read only if changed on disk */
+	} else if (g.index != NULL) {
+		git_index_free(g.index);      /* the merge is over */
+		g.index = NULL;
 	}
 	return g.merging;
 }
@@ -163,6 +181,7 @@ void cgit_close(void)
 		free(g.prefix);
 		(void)git_libgit2_shutdown();   /* the count open_repo's init took */
 	}
+	free(g.gitdir);
 	memset(&g, 0, sizeof(g));
 	pthread_mutex_unlock(&mu);
 }

@@ -50,6 +50,8 @@ struct ent {
 	int in_ov;
 	int refs;
 	int in_table;
+	enum vkind kind;            /* backing file cache (below; here it
+				       fills what would be padding) */
 	pthread_mutex_t mu;
 
 	/* namespace overlay */
@@ -70,8 +72,7 @@ struct ent {
 				       unlinked SOPS file */
 	time_t tomb_until;
 
-	/* backing file cache */
-	enum vkind kind;
+	/* backing file cache (and kind, above) */
 	struct bident bid;
 	uint8_t *view;              /* plaintext view (sm_alloc) or NULL */
 	size_t view_len;

@@ -56,7 +56,24 @@ edit app.ini 's/pw-base-111/pw-ours-555/'
 edit app.env 's/pw-base-111/pw-ours-555/'
 edit app.bin 's/pw-base-111/pw-ours-555/'
 git commit -qam ours
+# mounted before the merge: no merge, no libgit2 in the daemon (it is
+# loaded only once a merge, rebase, cherry-pick, revert or bisect state file
+# appears); the merge started underneath shows within a second
+MNT0=$(new_mountpoint)
+mount_sopsfs "$SRC" "$MNT0" || { fail "mount before the merge" "$(head -c 300 "$TMP/mount.log")"; exit 0; }
+cat "$MNT0/app.yaml" "$MNT0/app.env" >/dev/null
+sleep 1.1; cat "$MNT0/app.ini" >/dev/null
+before=$(grep -c libgit2 "/proc/$MOUNT_PID/maps")
 git merge --no-edit theirs >"$TMP/merge.out" 2>&1
+sleep 1.1
+marks=$(grep -c '^<<<<<<< ours' "$MNT0/app.yaml")
+after=$(grep -c libgit2 "/proc/$MOUNT_PID/maps")
+if [ "$before" = 0 ] && [ "$after" -ge 1 ] && [ "$marks" = 1 ]; then
+	ok "no libgit2 in the daemon before a merge; a merge started under the mount shows its markers"
+else
+	fail "libgit2 only for a merge" "libgit2 mappings $before -> $after; $(head -c 120 "$MNT0/app.yaml" | tr '\n' '|')"
+fi
+unmount_sopsfs "$MNT0"
 if [ "$(git ls-files -u | wc -l)" = 15 ]; then
 	ok "git merge stops with five files (four with the driver, JSON with git's line merge) in conflict"
 else
