@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Drop least-recently-used views (of unreferenced entries) above the cap. */
 /* Remember path so the housekeeper drops the kernel's pages and
  * attributes of it (drop_kernel_pages in mount.c). Table lock held. */
 static void note_wiped(struct etable *t, const char *path)
@@ -30,7 +29,8 @@ static void note_wiped(struct etable *t, const char *path)
 		t->nwiped++;
 }
 
-/* Views over cache_mb go, oldest first; the kernel's pages of them go too
+/* Views over cache_mb go, least recently used first (of unreferenced
+ * entries); the kernel's pages of them go too
  * (no plaintext outlives its view in the page cache: key expiry and
  * SIGUSR1 only reach files that still have a view). */
 void ent_evict(struct sopsfs *fs)

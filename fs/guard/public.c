@@ -8,8 +8,9 @@
  * longest value less one byte) and scanned with the guard's own index;
  * every value found is marked public. The walk stops after
  * PUBLIC_MAX_FILES files or PUBLIC_MAX_BYTES bytes (values not found by
- * then count as secret). Run only when a write contains a value whose
- * answer is older than PUBLIC_TTL (guard.c), so at most once a minute.
+ * then count as secret). Run only when a write contains a value not
+ * decided yet (new since the last walk) or decided over PUBLIC_TTL ago
+ * (guard.c).
  */
 #include "public.h"
 #include "../fuse/sopsfs.h"
@@ -35,10 +36,8 @@ struct walk {
 
 static int mark_public(void *arg, struct gval *v, const uint8_t *at)
 {
-	struct walk *w = arg;
-
+	(void)arg;
 	(void)at;
-	(void)w;
 	v->pub = GPUB_PUBLIC;
 	return 0;
 }
