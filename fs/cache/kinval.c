@@ -41,6 +41,11 @@ int kinval_active(void)
 	return !atomic_load(&degraded) && kcfg != NULL && kcfg->attr_timeout > KINVAL_SHORT_TIMEOUT;
 }
 
+int kinval_skip_opens(const struct sopsfs *fs)
+{
+	return fs->o.read_only && fs->kernel_no_open && fs->audit == NULL && kinval_active();
+}
+
 void kinval_path(struct sopsfs *fs, const char *path)
 {
 	if (fs->fuse != NULL)

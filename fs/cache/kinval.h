@@ -37,6 +37,14 @@ void kinval_degrade(const char *why);
 /* Are changes pushed to the kernel (long timeouts in force)? */
 int kinval_active(void);
 
+/* -o ro: may the kernel open files without asking us (FUSE_NO_OPEN)?
+ * Then a warm read is answered from the kernel's page cache with no FUSE
+ * request at all (no OPEN, FLUSH or RELEASE). Only on read-only mounts: a
+ * writable one needs the open and close of a writer (drafts, the commit at
+ * close), and only while invalidation works (pages are then kept across
+ * opens) and no audit log wants each decrypting open. */
+int kinval_skip_opens(const struct sopsfs *fs);
+
 /* Drop the kernel's attributes and pages of a mount path (no-op when the
  * kernel does not know the path). Never call with the namespace lock held
  * or from inside a FUSE request. */

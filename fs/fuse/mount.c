@@ -60,6 +60,7 @@ struct cli_opts {
 	unsigned key_ttl, key_max_ttl, cache_mb, max_file_mb;
 	char *scratch, *age_key_file, *gnupghome;
 	int allow_other;
+	int read_only;
 	unsigned kms_parallel;          /* kms1: key services */
 	char *kms_timeout, *prefetch;
 	char *leak_guard;
@@ -89,6 +90,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("cache_timeout=%s", cache_timeout),
 	OPT("ahead=%s", ahead),
 	FUSE_OPT_KEY("allow_other", 1),
+	FUSE_OPT_KEY("ro", 2),
 	FUSE_OPT_END
 };
 
@@ -102,6 +104,10 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 	if (key == 1) {
 		o->allow_other = 1;
 		return 1;           /* pass allow_other on to libfuse */
+	}
+	if (key == 2) {
+		o->read_only = 1;
+		return 1;           /* and ro (the kernel refuses every change) */
 	}
 	if (key == FUSE_OPT_KEY_NONOPT && src_arg == NULL) {
 		src_arg = strdup(arg);
@@ -146,6 +152,9 @@ static const char mount_usage[] =
 "                       refused commit or leak, key unwrap and wipe to PATH\n"
 "                       (audit=syslog: to syslog, LOG_AUTHPRIV)\n"
 "  -o audit_required    refuse decrypting opens while the audit log fails\n"
+"  -o ro                read-only: every change is refused (EROFS), and the\n"
+"                       kernel opens files without asking the daemon, so warm\n"
+"                       reads are answered from its caches alone\n"
 "\n"
 "Unmount with `fusermount3 -u MNT` (or SIGINT/SIGTERM/SIGHUP to the daemon);\n"
 "SIGUSR1 (or `sopsfs lock MNT`) wipes every cached key and view; `sopsfs status\n"
@@ -217,6 +226,7 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	fs->o.foreground = cmd->foreground || cmd->debug;
 	fs->o.debug = cmd->debug;
 	fs->o.allow_other = o.allow_other;
+	fs->o.read_only = o.read_only;
 	fs->o.scratch = o.scratch;
 	fs->o.leak_guard = guard_parse_mode(o.leak_guard);
 	free(o.leak_guard);

@@ -15,6 +15,8 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* speed: ordinary files' pages go from SRC to /dev/fuse by splice */
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	/* speed, -o ro: the kernel may open files without asking (kinval.h) */
+	sopsfs_g->kernel_no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
 	cfg->use_ino = 1;
 	cfg->hard_remove = 1;        /* no .fuse_hidden files in SRC */
 	cfg->nullpath_ok = 0;

@@ -58,6 +58,10 @@ void own_new(int dfd, const char *name, mode_t mode);
 /* Create the empty placeholder of a new ordinary file in SRC and its
  * pending entry (*out, a reference). Namespace write lock held. */
 int new_placeholder(struct sopsfs *fs, const char *path, mode_t mode, struct ent **out);
+/* Open path for fi->flags and set fi->fh, and release it (ops_file.c);
+ * also used for a read that comes without a handle (-o ro, ops_read.c). */
+int ops_open_file(const char *path, struct fuse_file_info *fi);
+int ops_release_file(const char *path, struct fuse_file_info *fi);
 /* open(O_CREAT) of a file that does not exist (fi NULL: mknod). */
 int ops_create_file(const char *path, mode_t mode, struct fuse_file_info *fi);
 /* A hard-linked file (st, lstat in SRC) changed through path: the kernel

@@ -94,7 +94,14 @@ static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 			ent_refresh(fs, e, st);
 		if (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft) {
 			ent_data(e, &len);
-			st->st_size = (off_t)(e->kind == VF_ERROR && !e->has_draft ? 0 : len);
+			/* a file that cannot be decrypted shows size 0 (its open
+			 * fails EIO), or SRC's size on a read-only mount, where
+			 * the kernel may open files itself (fs/cache/kinval.h):
+			 * its reads must reach us to fail */
+			if (e->kind != VF_ERROR || e->has_draft)
+				st->st_size = (off_t)len;
+			else if (!fs->o.read_only)
+				st->st_size = 0;
 			st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
 			st->st_mode = S_IFREG | fs->o.view_mode;
 			e->attr_gen = e->gen;      /* the kernel now knows this size */

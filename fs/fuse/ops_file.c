@@ -12,6 +12,7 @@
 #include "../entries/names.h"
 #include "../entries/plain.h"
 #include "../audit/audit.h"
+#include "../cache/kinval.h"        /* speed: -o ro */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -205,7 +206,7 @@ static int is_pending(struct ent *e)
 	return p;
 }
 
-static int op_open(const char *path, struct fuse_file_info *fi)
+int ops_open_file(const char *path, struct fuse_file_info *fi)
 {
 	struct sopsfs *fs = sopsfs_g;
 	struct res r;
@@ -239,6 +240,20 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	res_done(fs, &r);
 	UNLOCK(fs);
 	return rc;
+}
+
+/* speed, -o ro: once an open has succeeded, tell the kernel it may open
+ * files itself (ENOSYS); from then on reads come without a handle
+ * (ops_read.c) and a file's errors show at its first read (kinval.h). */
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	int rc = ops_open_file(path, fi);
+
+	if (rc != 0 || is_write(fi->flags) || !kinval_skip_opens(sopsfs_g))
+		return rc;
+	ops_release_file(path, fi);
+	fi->fh = 0;
+	return -ENOSYS;
 }
 
 /* A new memory-only file at path (ns write lock held). */
@@ -324,7 +339,7 @@ int ops_create_file(const char *path, mode_t mode, struct fuse_file_info *fi)
 		if (rc == 0) {
 			res_done(fs, &r);
 			UNLOCK(fs);
-			return op_open(path, fi);
+			return ops_open_file(path, fi);
 		}
 	} else if (rc == 0) {
 		mode = S_IFREG | (mode & 07777);
@@ -356,10 +371,13 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct handle *h = FH(fi);
-	struct ent *e = h->e;
+	struct ent *e;
 	size_t end;
 	int rc;
 
+	if (h == NULL)
+		return -EBADF;          /* -o ro: the kernel refuses writes before */
+	e = h->e;
 	if (e != NULL && (rc = pending_spill(sopsfs_g, h, (size_t)off + size)) != 0) {
 		if (rc < 0)
 			return rc;
@@ -511,6 +529,8 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	int guard;
 
 	(void)path;
+	if (h == NULL)
+		return -ENOSYS;         /* -o ro: nothing to flush, ever (kinval.h) */
 	if (h->e == NULL)
 		return guard_hold_flush(h->fd, &h->hold);       /* leak guard */
 	/* A shell's `> file` closes a dup of the fd before anything is
@@ -531,6 +551,8 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	struct handle *h = FH(fi);
 
 	(void)path;
+	if (h == NULL)
+		return 0;               /* -o ro: opened by the kernel, nothing to sync */
 	if (h->e == NULL) {
 		int rc = guard_hold_flush(h->fd, &h->hold);     /* leak guard */
 
@@ -543,12 +565,14 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	return commit_handle(sopsfs_g, h);
 }
 
-static int op_release(const char *path, struct fuse_file_info *fi)
+int ops_release_file(const char *path, struct fuse_file_info *fi)
 {
 	struct sopsfs *fs = sopsfs_g;
 	struct handle *h = FH(fi);
 
 	(void)path;
+	if (h == NULL)
+		return 0;               /* -o ro: opened by the kernel */
 	if (h->e != NULL) {
 		if (h->writable)
 			commit_handle(fs, h);
@@ -581,5 +605,5 @@ void ops_file_fill(struct fuse_operations *ops)
 	ops->truncate = op_truncate;
 	ops->flush = op_flush;
 	ops->fsync = op_fsync;
-	ops->release = op_release;
+	ops->release = ops_release_file;
 }

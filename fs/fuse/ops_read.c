@@ -4,7 +4,9 @@
  * libfuse splices the pages from SRC's page cache into /dev/fuse (no copy
  * through the daemon; speed: a 100 MB file reads as fast as a passthrough).
  * A SOPS file's read copies from its decrypted view (or draft) under the
- * entry's lock; a view dropped since the open is rebuilt first.
+ * entry's lock; a view dropped since the open is rebuilt first. On a
+ * read-only mount the kernel opens files itself (-o ro, fs/cache/kinval.h):
+ * a read then comes without a handle and opens one for itself.
  */
 #include "ops.h"
 #include "../backing/backing.h"
@@ -67,14 +69,12 @@ static ssize_t read_entry(struct ent *e, char *buf, size_t size, off_t off)
 	return n;
 }
 
-static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
-		       off_t off, struct fuse_file_info *fi)
+/* Read through an open handle into a new buffer vector (*bufp). */
+static int read_handle(struct handle *h, struct fuse_bufvec **bufp, size_t size, off_t off)
 {
-	struct handle *h = FH(fi);
 	struct fuse_bufvec *bv = malloc(sizeof(*bv));
 	ssize_t n;
 
-	(void)path;
 	if (bv == NULL)
 		return -ENOMEM;
 	*bv = FUSE_BUFVEC_INIT(size);
@@ -101,6 +101,50 @@ static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
 	bv->buf[0].size = (size_t)n;
 	*bufp = bv;
 	return 0;
+}
+
+/* -o ro: the kernel opened the file itself (kinval_skip_opens), so the
+ * read comes without a handle. Open one for it: the bytes are copied out
+ * (an fd in the vector would be closed before libfuse splices from it). */
+static int read_unopened(const char *path, struct fuse_bufvec **bufp, size_t size, off_t off)
+{
+	struct fuse_file_info fi;
+	struct fuse_bufvec *bv;
+	int rc;
+
+	memset(&fi, 0, sizeof(fi));
+	fi.flags = O_RDONLY;
+	if ((rc = ops_open_file(path, &fi)) != 0)
+		return rc;
+	if ((bv = malloc(sizeof(*bv))) == NULL) {
+		ops_release_file(path, &fi);
+		return -ENOMEM;
+	}
+	*bv = FUSE_BUFVEC_INIT(size);
+	bv->buf[0].mem = malloc(size > 0 ? size : 1);
+	if (bv->buf[0].mem == NULL)
+		rc = -ENOMEM;
+	else if (FH(&fi)->e != NULL)
+		rc = (int)read_entry(FH(&fi)->e, bv->buf[0].mem, size, off);
+	else if ((rc = (int)pread(FH(&fi)->fd, bv->buf[0].mem, size, off)) < 0)
+		rc = -errno;
+	ops_release_file(path, &fi);
+	if (rc < 0) {
+		free(bv->buf[0].mem);
+		free(bv);
+		return rc;
+	}
+	bv->buf[0].size = (size_t)rc;
+	*bufp = bv;
+	return 0;
+}
+
+static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	if (FH(fi) == NULL)
+		return read_unopened(path, bufp, size, off);
+	return read_handle(FH(fi), bufp, size, off);
 }
 
 void ops_read_fill(struct fuse_operations *ops)

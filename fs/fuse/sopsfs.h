@@ -44,6 +44,7 @@ struct sopsfs_opts {
 	int leak_guard;            /* enum leak_mode (fs/guard/guard.h) */
 	char *audit;               /* audit log: absolute path or "syslog" */
 	int audit_required;        /* refuse decrypting opens if it fails */
+	int read_only;             /* -o ro (speed: the kernel opens files itself) */
 };
 
 struct sopsfs {
@@ -58,6 +59,7 @@ struct sopsfs {
 	struct prefetch *pf;       /* kms1: directory prefetch (fs/prefetch) */
 	struct ahead *ahead;       /* speed: decrypt ahead (fs/entries/ahead.h) */
 	struct fuse *fuse;
+	int kernel_no_open;        /* the kernel can open files without us (init) */
 	atomic_ulong unwraps;      /* data keys unwrapped with a master key */
 	atomic_ulong decrypts;     /* files decrypted */
 	atomic_int wipe_requested; /* SIGUSR1 */

@@ -18,89 +18,12 @@
 # the slowest delay seen is printed.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/mount.sh"
+. "$(dirname "$0")/lib/kcache.sh"
 need_fuse "mount kernel cache" || exit 0
-CLI=$ROOT/build/sopsfs
-export HOME=$TMP/home GNUPGHOME=$TMP/gnupg
-mkdir -p "$HOME"; new_gnupghome "$GNUPGHOME"
-unset SOPS_AGE_KEY SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE SOPS_AGE_RECIPIENTS SOPS_PGP_FP
-cd "$TMP" || exit 1
-age-keygen -o age.txt 2>/dev/null; R=$(age-keygen -y age.txt)
-export SOPS_AGE_KEY_FILE=$TMP/age.txt
-SRC=$TMP/src
-mkdir -p "$SRC/d/sub"
-enc() {   # path value
-	printf 'db:\n    password: %s\n' "$2" | "$CLI" encrypt --age "$R" --filename-override s.yaml - >"$SRC/$1"
-}
-git() { command git -C "$SRC" -c user.name=t -c user.email=t@t "$@" >/dev/null 2>&1; }
-git init -q -b main
-enc s.yaml one; enc d/sub/deep.yaml first
-printf 'plain one\n' >"$SRC/p.txt"; printf 'x\n' >"$SRC/d/x.txt"
-git add -A; git commit -qm c1
-enc s.yaml two-is-longer; enc d/sub/deep.yaml second-value-here
-printf 'plain two, longer\n' >"$SRC/p.txt"; rm "$SRC/d/x.txt"; printf 'y\n' >"$SRC/d/y.txt"
-git add -A; git commit -qm c2
-git checkout -q HEAD~1
+kcache_fixture || exit 1
 
 MNT=$(new_mountpoint)
 mount_sopsfs "$SRC" "$MNT" -d || { fail "mount" "$(cat "$TMP/mount.log")"; exit 0; }
-
-# What the mount must show for path: the CLI's plaintext of a SOPS file, the
-# bytes of any other file; "-" when it does not exist.
-expect() {
-	if [ ! -e "$SRC/$1" ]; then echo -; elif grep -q '^sops:' "$SRC/$1"; then
-		"$CLI" decrypt "$SRC/$1"; else cat "$SRC/$1"; fi
-}
-# Compare size, bytes and existence of each path through the mount with SRC.
-same() {   # label paths...
-	local p want got bad=""
-	for p in "${@:2}"; do
-		want=$(expect "$p"; echo .)
-		if [ -e "$MNT/$p" ]; then got=$(cat "$MNT/$p" 2>&1; echo .); else got="-
-."; fi
-		[ "$want" = "$got" ] || bad+=" $p: bytes '${got%.}' want '${want%.}';"
-		if [ "$want" != "-
-." ]; then
-			[ "$(stat -c %s "$MNT/$p")" = "$(( ${#want} - 1 ))" ] || bad+=" $p: size $(stat -c %s "$MNT/$p") want $(( ${#want} - 1 ));"
-		fi
-	done
-	[ -z "$bad" ] && return 0
-	echo "$1:$bad"; return 1
-}
-FILES=(s.yaml p.txt d/x.txt d/y.txt d/sub/deep.yaml)
-# Run a check until it passes, for up to 3 s; print its last complaint when
-# it never does. Appends to $TMP/lag 0 when the first try passed, else the
-# milliseconds until one did.
-soon() {   # check args...
-	local t0 out n
-	t0=$(date +%s%N)
-	for n in $(seq 1 150); do
-		if out=$("$@"); then
-			[ "$n" = 1 ] && echo 0 >>"$TMP/lag" ||
-				echo $(( ($(date +%s%N) - t0) / 1000000 )) >>"$TMP/lag"
-			return 0
-		fi
-		sleep 0.02
-	done
-	echo "$out"; return 1
-}
-mode_is() {    # path mode
-	local m; m=$(stat -c %a "$MNT/$1" 2>&1)
-	[ "$m" = "$2" ] || { echo "$1 mode '$m' want $2;"; return 1; }
-}
-nlink_is() {   # path n
-	local h; h=$(stat -c %h "$MNT/$1" 2>&1)
-	[ "$h" = "$2" ] || { echo "$1 nlink '$h' want $2;"; return 1; }
-}
-listing_is() { # dir "names "
-	local l; l=$(ls "$MNT/$1" 2>&1 | tr '\n' ' ')
-	[ "$l" = "$2" ] || { echo "listing of /$1: '$l' want '$2';"; return 1; }
-}
-absent() {     # path
-	[ ! -e "$MNT/$1" ] && ! ls "$MNT/$(dirname "$1")" 2>/dev/null | grep -qxF "$(basename "$1")" \
-		|| { echo "$1 still there;"; return 1; }
-}
-warm() { ls -lR "$MNT" >/dev/null; cat "$MNT"/s.yaml "$MNT"/p.txt "$MNT"/d/sub/deep.yaml >/dev/null 2>&1
-	stat "$MNT"/d/x.txt "$MNT"/d/y.txt >/dev/null 2>&1; }
 
 # ---- the kernel caches: warm requests do not reach the daemon -------------
 warm; warm; sleep 1.3          # longer than the former 1 s timeouts
@@ -176,9 +99,9 @@ done
 
 # ---- SIGUSR1 ------------------------------------------------------------------
 cat "$MNT/s.yaml" >/dev/null; cat "$MNT/s.yaml" >/dev/null
-pb=$(fincore -n -o PAGES "$MNT/s.yaml" | tr -d ' ')
-kill -USR1 "$MOUNT_PID"; sleep 1.5
-pa=$(fincore -n -o PAGES "$MNT/s.yaml" | tr -d ' ')
+pb=$(pages_of "$MNT/s.yaml")
+usr1 "$MOUNT_PID"
+pa=$(pages_of "$MNT/s.yaml")
 if [ "${pb:-0}" -ge 1 ] && [ "$pa" = 0 ] && r=$(same "after SIGUSR1" s.yaml p.txt); then
 	ok "SIGUSR1 drops the kernel's cached pages of views (then reads decrypt again)"
 else
@@ -190,9 +113,9 @@ unmount_sopsfs "$MNT"
 MNT=$(new_mountpoint)
 mount_sopsfs "$SRC" "$MNT" -o key_ttl=1,key_max_ttl=2 || { fail "mount key_ttl" "$(cat "$TMP/mount.log")"; exit 0; }
 cat "$MNT/s.yaml" >/dev/null; cat "$MNT/s.yaml" >/dev/null
-pb=$(fincore -n -o PAGES "$MNT/s.yaml" | tr -d ' ')
+pb=$(pages_of "$MNT/s.yaml")
 sleep 3.5
-pa=$(fincore -n -o PAGES "$MNT/s.yaml" | tr -d ' ')
+pa=$(pages_of "$MNT/s.yaml")
 if [ "${pb:-0}" -ge 1 ] && [ "$pa" = 0 ] && r=$(same "after expiry" s.yaml); then
 	ok "key expiry drops the kernel's cached pages of views (then reads decrypt again)"
 else
@@ -213,13 +136,13 @@ done
 MNT=$(new_mountpoint)
 mount_sopsfs "$SRC" "$MNT" -d -o cache_mb=1,ahead=0 || { fail "mount cache_mb" "$(cat "$TMP/mount.log")"; exit 0; }
 cat "$MNT/big1.yaml" >/dev/null; cat "$MNT/big1.yaml" >/dev/null
-pb=$(fincore -n -o PAGES "$MNT/big1.yaml" | tr -d ' ')
+pb=$(pages_of "$MNT/big1.yaml")
 sleep 1.2
 n0=$(grep -c 'NOTIFY: code=2' "$TMP/mount.log")
 for i in 2 3 4 5 6; do cat "$MNT/big$i.yaml" >/dev/null; cat "$MNT/big$i.yaml" >/dev/null; done
 sleep 1.5
 n1=$(grep -c 'NOTIFY: code=2' "$TMP/mount.log")
-p6=$(fincore -n -o PAGES "$MNT/big6.yaml" | tr -d ' ')
+p6=$(pages_of "$MNT/big6.yaml")
 if [ "${pb:-0}" -ge 1 ] && [ "$((n1 - n0))" -ge 1 ] && [ "${p6:-0}" -ge 1 ] && r=$(same "after eviction" big1.yaml big6.yaml); then
 	ok "cache_mb: views evicted for room have their kernel pages dropped at once ($((n1 - n0)) invalidations; the newest keeps its pages); they read back the same"
 else
