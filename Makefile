@@ -88,6 +88,7 @@ bench: deps
 	@bash scripts/bench.sh
 	@bash scripts/bench_guard.sh
 	@bash scripts/bench_single.sh
+	@bash scripts/bench_scale.sh
 
 # ---- installing ----
 PREFIX      ?= /usr/local
