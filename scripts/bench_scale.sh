@@ -122,7 +122,7 @@ med() { awk -F'\t' -v n="$1" -v f="$2" -v s="$3" '$1 == n && $2 == f && $3 == s 
 ms() { awk -v v="$1" 'BEGIN { if (v == "n/a") print "n/a"; else if (v >= 1000) printf "%.2f s", v / 1000; else if (v >= 100) printf "%.0f ms", v; else printf "%.1f ms", v }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b <= 0) print "n/a"; else printf "×%.2f", a / b }'; }
 verdict() { awk -v r="${1#×}" -v t="$2" 'BEGIN { if (r == "n/a") print "n/a"; else if (r <= t) print "met"; else print "**not met**" }'; }
-fmt_n() { printf "%'d" "$1" 2> /dev/null || echo "$1"; }
+fmt_n() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<< "$1"; }   # 10000 -> 10,000
 S=$(fmt_n "$SMALL") L=$(fmt_n "$LARGE")
 {
 	echo "## Side by side: scaling and -o ro"
