@@ -2,6 +2,7 @@
 #include "kinval.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <linux/fuse.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -13,15 +14,42 @@
 
 static struct fuse_config *kcfg;
 static atomic_int degraded;
+static double wanted;                 /* -o cache_timeout */
+static int ready;                     /* SRC is watched (kinval_ready) */
+static atomic_int active;             /* long timeouts in force */
+static pthread_mutex_t kmu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The timeouts in force (kmu held). libfuse reads them for every reply:
+ * aligned double stores. */
+static void apply(void)
+{
+	double t = wanted <= 0 ? 0 : wanted;
+
+	if (kcfg == NULL)
+		return;
+	if (t > KINVAL_SHORT_TIMEOUT && (atomic_load(&degraded) || !ready))
+		t = KINVAL_SHORT_TIMEOUT;
+	kcfg->entry_timeout = t;
+	kcfg->attr_timeout = t;
+	atomic_store(&active, t > KINVAL_SHORT_TIMEOUT);
+}
 
 void kinval_config(struct fuse_config *cfg, double timeout)
 {
+	pthread_mutex_lock(&kmu);
 	kcfg = cfg;
-	if (atomic_load(&degraded) || timeout <= 0)
-		timeout = timeout <= 0 ? 0 : KINVAL_SHORT_TIMEOUT;
-	cfg->entry_timeout = timeout;
-	cfg->attr_timeout = timeout;
+	wanted = timeout;
+	apply();
+	pthread_mutex_unlock(&kmu);
 	cfg->negative_timeout = 0;    /* a new file in SRC needs no notification */
+}
+
+void kinval_ready(void)
+{
+	pthread_mutex_lock(&kmu);
+	ready = 1;
+	apply();
+	pthread_mutex_unlock(&kmu);
 }
 
 void kinval_degrade(const char *why)
@@ -29,16 +57,14 @@ void kinval_degrade(const char *why)
 	if (atomic_exchange(&degraded, 1))
 		return;
 	sopsfs_log("%s: kernel cache timeouts shortened to 1 s", why);
-	/* libfuse reads these for every reply; an aligned double store */
-	if (kcfg != NULL && kcfg->entry_timeout > KINVAL_SHORT_TIMEOUT) {
-		kcfg->entry_timeout = KINVAL_SHORT_TIMEOUT;
-		kcfg->attr_timeout = KINVAL_SHORT_TIMEOUT;
-	}
+	pthread_mutex_lock(&kmu);
+	apply();
+	pthread_mutex_unlock(&kmu);
 }
 
 int kinval_active(void)
 {
-	return !atomic_load(&degraded) && kcfg != NULL && kcfg->attr_timeout > KINVAL_SHORT_TIMEOUT;
+	return !atomic_load(&degraded) && atomic_load(&active);
 }
 
 int kinval_skip_opens(const struct sopsfs *fs)

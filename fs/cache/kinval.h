@@ -16,7 +16,9 @@
  * not cached (a new file in SRC appears at once without any notification).
  * When the kernel lacks the epoch notification, or SRC cannot be watched
  * (inotify watch limit), the timeouts fall back to 1 s (the former
- * behaviour) and nothing relies on notifications for entries.
+ * behaviour) and nothing relies on notifications for entries. Until every
+ * directory of SRC is watched (the watcher walks SRC after the mount is up,
+ * so that a large tree does not delay the first request), they are 1 s too.
  */
 #ifndef SOPSFS_KINVAL_H
 #define SOPSFS_KINVAL_H
@@ -27,8 +29,13 @@
 #define KINVAL_SHORT_TIMEOUT 1.0
 
 /* op_init: set the kernel cache timeouts (and remember cfg so that they can
- * be shortened later if invalidation turns out not to be possible). */
+ * be raised once SRC is watched, or shortened for good if invalidation
+ * turns out not to be possible). */
 void kinval_config(struct fuse_config *cfg, double timeout);
+
+/* Every directory of SRC is watched now: the long timeouts take effect
+ * (unless degraded). */
+void kinval_ready(void);
 
 /* Shorten the timeouts to 1 s for good (SRC can no longer be watched
  * completely, or the kernel lacks the epoch notification); logs once. */

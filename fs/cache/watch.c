@@ -249,11 +249,33 @@ static void read_batch(void)
 	}
 }
 
+/* Run as soon as an event is queued, ahead of the process that made the
+ * change (it may stat the mount next): a real-time thread when we may
+ * (root / CAP_SYS_NICE); its work per event is bounded and small. */
+static void go_realtime(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
+		sopsfs_log("watcher runs at normal priority: a change in SRC may reach "
+			   "the kernel's caches a scheduling delay late");
+}
+
 static void *watch_main(void *arg)
 {
 	struct pollfd p[2] = { { .fd = W.ifd, .events = POLLIN }, { .fd = W.efd, .events = POLLIN } };
 
 	(void)arg;
+	/* Watch every directory of SRC (the mount is up meanwhile, with 1 s
+	 * kernel timeouts: kinval.h); events from those done queue up. */
+	watch_path("/");
+	if (W.full) {
+		kinval_degrade("SRC is not watched completely");
+		kinval_all_entries(W.fs);
+	} else {
+		kinval_ready();
+	}
+	go_realtime();
 	for (;;) {
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
@@ -276,24 +298,9 @@ void watch_start(struct sopsfs *fs)
 		kinval_degrade("inotify is not available");
 		return;
 	}
-	watch_path("/");
-	if (W.full) {
-		kinval_degrade("SRC is not watched completely");
-		return;
-	}
 	W.running = pthread_create(&W.th, NULL, watch_main, NULL) == 0;
-	if (!W.running) {
+	if (!W.running)
 		kinval_degrade("no watcher thread");
-		return;
-	}
-	/* Run as soon as an event is queued, ahead of the process that made the
-	 * change (it may stat the mount next): a real-time thread when we may
-	 * (root / CAP_SYS_NICE); its work per event is bounded and small. */
-	struct sched_param sp = { .sched_priority = 1 };
-
-	if (pthread_setschedparam(W.th, SCHED_FIFO, &sp) != 0)
-		sopsfs_log("watcher runs at normal priority: a change in SRC may reach "
-			   "the kernel's caches a scheduling delay late");
 }
 
 void watch_stop(void)

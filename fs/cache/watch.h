@@ -14,10 +14,10 @@
 
 #include "../fuse/sopsfs.h"
 
-/* Probe the kernel and watch every directory of SRC (after fuse_mount,
- * before the loop: the timeouts op_init sets depend on it). Never fails:
- * without inotify or the epoch notification the kernel timeouts are short
- * (kinval_degrade). */
+/* Probe the kernel and start the watcher, which watches every directory
+ * of SRC and then raises the kernel timeouts (kinval_ready); after
+ * fuse_mount, before the loop. Never fails: without inotify or the epoch
+ * notification the kernel timeouts stay short (kinval_degrade). */
 void watch_start(struct sopsfs *fs);
 /* Stop the thread and free everything (before fuse_unmount). */
 void watch_stop(void);

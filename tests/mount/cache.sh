@@ -3,7 +3,8 @@
 # long (-o cache_timeout, default 3600 s), and every change takes its cached
 # copy back at once (fs/cache): a `git checkout` in SRC, a rename of a file
 # and of a directory in SRC, a write and a chmod in SRC, a save through the
-# mount, SIGUSR1, key expiry and a view evicted for room (cache_mb). Each
+# mount, SIGUSR1, key expiry, a change right after mounting (SRC still being
+# walked) and a view evicted for room (cache_mb). Each
 # check reads through the mount right
 # after the change and compares sizes, modes, listings and bytes with what
 # SRC holds; each is repeated so that a race would show.
@@ -124,6 +125,30 @@ fi
 enc s.yaml after-expiry; r=$(soon same "write after expiry" s.yaml) && ok "a write in SRC after key expiry shows at once" \
 	|| fail "write after expiry" "$r"
 unmount_sopsfs "$MNT"
+
+# ---- changes while the watcher is still walking SRC -----------------------------
+# The mount answers before every directory of SRC is watched (the walk runs
+# in the watcher thread; kernel timeouts stay at 1 s until it is done): a
+# read right after mounting, then a change in SRC, must still show, and once
+# the walk is done the long timeouts hold again.
+mkdir -p "$SRC/w"
+for i in $(seq 1 40); do mkdir -p "$SRC/w/d$i/$(seq -s / 1 50 | tr -d ' ')"; done
+MNT=$(new_mountpoint)
+mount_sopsfs "$SRC" "$MNT" -d || { fail "mount (walk)" "$(cat "$TMP/mount.log")"; exit 0; }
+bad=""
+for i in 1 2 3; do
+	warm; enc s.yaml "during-walk-$i-$RANDOM"; printf 'walk %s\n' "$i" >>"$SRC/p.txt"
+	r=$(soon same "early change #$i" s.yaml p.txt) || bad+="$r "
+done
+sleep 1.3; warm; warm; sleep 1.3
+before=$(grep -c -E 'opcode: (LOOKUP|GETATTR)' "$TMP/mount.log")
+stat "$MNT"/s.yaml "$MNT"/p.txt "$MNT"/d/sub/deep.yaml >/dev/null
+after=$(grep -c -E 'opcode: (LOOKUP|GETATTR)' "$TMP/mount.log")
+[ "$after" = "$before" ] || bad+="after the walk: $((after - before)) LOOKUP/GETATTR for cached paths;"
+[ -z "$bad" ] && ok "changes in SRC right after mounting a tree of 2,000 more directories (watched after the mount is up) show; once they are watched the long timeouts hold" \
+	|| fail "changes during the walk" "$bad"
+unmount_sopsfs "$MNT"
+rm -rf "$SRC/w"
 
 # ---- views over cache_mb: the evicted view's kernel pages go with it ---------------
 # (else its plaintext would stay in the page cache, past key expiry and
