@@ -69,30 +69,22 @@ static ssize_t read_entry(struct ent *e, char *buf, size_t size, off_t off)
 	return n;
 }
 
-/* Read through an open handle into a new buffer vector (*bufp). */
-static int read_handle(struct handle *h, struct fuse_bufvec **bufp, size_t size, off_t off)
+/* Copy up to size bytes at off through h (its entry, or its fd) into a new
+ * buffer vector of one memory buffer (*bufp); libfuse frees that buffer
+ * after the reply, as it does its own for a plain read callback. */
+static int copy_out(struct handle *h, struct fuse_bufvec **bufp, size_t size, off_t off)
 {
 	struct fuse_bufvec *bv = malloc(sizeof(*bv));
-	ssize_t n;
+	ssize_t n = -ENOMEM;
 
 	if (bv == NULL)
 		return -ENOMEM;
 	*bv = FUSE_BUFVEC_INIT(size);
-	if (h->e == NULL) {
-		bv->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-		bv->buf[0].fd = h->fd;
-		bv->buf[0].pos = off;
-		*bufp = bv;
-		return 0;
-	}
-	/* libfuse frees this buffer after the reply, as it does its own for
-	 * a plain read callback */
 	bv->buf[0].mem = malloc(size > 0 ? size : 1);
-	if (bv->buf[0].mem == NULL) {
-		free(bv);
-		return -ENOMEM;
-	}
-	n = read_entry(h->e, bv->buf[0].mem, size, off);
+	if (bv->buf[0].mem != NULL && h->e != NULL)
+		n = read_entry(h->e, bv->buf[0].mem, size, off);
+	else if (bv->buf[0].mem != NULL && (n = pread(h->fd, bv->buf[0].mem, size, off)) < 0)
+		n = -errno;
 	if (n < 0) {
 		free(bv->buf[0].mem);
 		free(bv);
@@ -103,40 +95,39 @@ static int read_handle(struct handle *h, struct fuse_bufvec **bufp, size_t size,
 	return 0;
 }
 
+/* Read through an open handle: an ordinary file's fd goes to libfuse,
+ * which splices from it; an entry's bytes are copied. */
+static int read_handle(struct handle *h, struct fuse_bufvec **bufp, size_t size, off_t off)
+{
+	struct fuse_bufvec *bv;
+
+	if (h->e != NULL)
+		return copy_out(h, bufp, size, off);
+	if ((bv = malloc(sizeof(*bv))) == NULL)
+		return -ENOMEM;
+	*bv = FUSE_BUFVEC_INIT(size);
+	bv->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	bv->buf[0].fd = h->fd;
+	bv->buf[0].pos = off;
+	*bufp = bv;
+	return 0;
+}
+
 /* -o ro: the kernel opened the file itself (kinval_skip_opens), so the
  * read comes without a handle. Open one for it: the bytes are copied out
  * (an fd in the vector would be closed before libfuse splices from it). */
 static int read_unopened(const char *path, struct fuse_bufvec **bufp, size_t size, off_t off)
 {
 	struct fuse_file_info fi;
-	struct fuse_bufvec *bv;
 	int rc;
 
 	memset(&fi, 0, sizeof(fi));
 	fi.flags = O_RDONLY;
 	if ((rc = ops_open_file(path, &fi)) != 0)
 		return rc;
-	if ((bv = malloc(sizeof(*bv))) == NULL) {
-		ops_release_file(path, &fi);
-		return -ENOMEM;
-	}
-	*bv = FUSE_BUFVEC_INIT(size);
-	bv->buf[0].mem = malloc(size > 0 ? size : 1);
-	if (bv->buf[0].mem == NULL)
-		rc = -ENOMEM;
-	else if (FH(&fi)->e != NULL)
-		rc = (int)read_entry(FH(&fi)->e, bv->buf[0].mem, size, off);
-	else if ((rc = (int)pread(FH(&fi)->fd, bv->buf[0].mem, size, off)) < 0)
-		rc = -errno;
+	rc = copy_out(FH(&fi), bufp, size, off);
 	ops_release_file(path, &fi);
-	if (rc < 0) {
-		free(bv->buf[0].mem);
-		free(bv);
-		return rc;
-	}
-	bv->buf[0].size = (size_t)rc;
-	*bufp = bv;
-	return 0;
+	return rc;
 }
 
 static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,

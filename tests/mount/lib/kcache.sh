@@ -15,6 +15,7 @@
 #   mode_is, nlink_is, listing_is, absent   single checks for soon
 #   warm               read, list and stat everything (fill the caches)
 #   pages_of FILE      pages of FILE in the page cache
+#   pages_dropped_by PATH CMD...   PATH's pages cached, CMD drops them all
 #   usr1 PID           SIGUSR1 to the daemon, then time for its wipe
 
 kcache_fixture() {
@@ -102,6 +103,17 @@ warm() {   # read, list and stat everything
 
 pages_of() {   # file -> pages in the page cache
 	fincore -n -o PAGES "$1" | tr -d ' '
+}
+# Read PATH twice (its pages cached), run CMD, and check that every page
+# is gone; prints "pages B -> A" when none were cached or some stayed.
+pages_dropped_by() {   # path command...
+	local pb pa
+	cat "$MNT/$1" >/dev/null; cat "$MNT/$1" >/dev/null
+	pb=$(pages_of "$MNT/$1")
+	"${@:2}"
+	pa=$(pages_of "$MNT/$1")
+	[ "${pb:-0}" -ge 1 ] && [ "$pa" = 0 ] && return 0
+	echo "pages $pb -> $pa"; return 1
 }
 usr1() {   # pid: SIGUSR1, then time for the daemon to wipe
 	kill -USR1 "$1"; sleep 1.5
