@@ -14,11 +14,14 @@
  * Every mapping is madvise(MADV_DONTDUMP), MADV_WIPEONFORK where available,
  * and mlock'ed once; mlock failure is recorded, not fatal.
  * Invariant: the user area of a free block is zero except the two list
- * pointers at its start; sm_free wipes, sm_alloc zeroes again anyway.
+ * pointers at its start; sm_free wipes, sm_alloc zeroes again anyway. Both
+ * do that outside the arena's lock (the block is the caller's then), so
+ * threads contend only for the bins.
  */
 #include "secure_mem.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,7 @@
 #define SM_MAGIC_FREE 0x5ec0f4eeu
 #define SM_MAGIC_BIG 0x5ec0b16bu
 #define SM_MAGIC_END 0x5ec0e4d0u
+#define SM_MAGIC_CACHED 0x5ec0cac8u     /* free, in a thread's cache */
 
 struct sm_block {
 	size_t size;        /* whole block incl. header; 0 for the sentinel */
@@ -292,8 +296,17 @@ static void *small_alloc(size_t n)
 	}
 	b->magic = SM_MAGIC_USED;
 	b->req = n;
-	memset((uint8_t *)b + SM_HDR, 0, b->size - SM_HDR);
-	return (uint8_t *)b + SM_HDR;
+	return (uint8_t *)b + SM_HDR;     /* zeroed by the caller (zero_small) */
+}
+
+/* Zero a small block just taken from the bins. Outside the lock: the
+ * block is the caller's, and only its own header's size is read. */
+static void zero_small(void *p)
+{
+	struct sm_block *b = (struct sm_block *)(void *)((uint8_t *)p - SM_HDR);
+
+	if (b->magic == SM_MAGIC_USED)
+		memset(p, 0, b->size - SM_HDR);
 }
 
 /* Merge b (free, not in a bin) with its free right neighbour. */
@@ -309,11 +322,18 @@ static void merge_next(struct sm_block *b)
 	explicit_bzero(n, SM_HDR);
 }
 
+/* Wipe a small block's user bytes (before it goes back to the bins; done
+ * outside the lock by sm_free, see zero_small). */
+static void wipe_small(struct sm_block *b)
+{
+	explicit_bzero((uint8_t *)b + SM_HDR, b->size - SM_HDR);
+}
+
+/* Return a wiped small block to the bins, merging with free neighbours. */
 static void small_free(struct sm_block *b)
 {
 	struct sm_block *p;
 
-	explicit_bzero((uint8_t *)b + SM_HDR, b->size - SM_HDR);
 	b->magic = SM_MAGIC_FREE;
 	b->req = 0;
 	merge_next(b);
@@ -372,34 +392,142 @@ static void check_live(const struct sm_block *b)
 		abort();
 }
 
+/* bytes_in_use and allocations change outside the lock too (the thread
+ * caches below), so they are only touched atomically. */
+static void count_use(ptrdiff_t bytes, int allocs)
+{
+	__atomic_fetch_add(&sm_st.bytes_in_use, (size_t)bytes, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sm_st.allocations, (size_t)(ptrdiff_t)allocs, __ATOMIC_RELAXED);
+}
+
 static void *alloc_locked(size_t n)
 {
 	void *p = n >= SM_BIG ? big_alloc(n) : small_alloc(n);
 
 	if (p != NULL) {
-		sm_st.bytes_in_use += n;
-		sm_st.allocations++;
+		count_use((ptrdiff_t)n, 1);
 	}
 	return p;
 }
 
+/* Release a live block; a small one must be wiped already (wipe_small). */
 static void free_locked(struct sm_block *b)
 {
-	sm_st.bytes_in_use -= b->req;
-	sm_st.allocations--;
+	count_use(-(ptrdiff_t)b->req, -1);
 	if (b->magic == SM_MAGIC_BIG)
 		big_free(b);
 	else
 		small_free(b);
 }
 
+/* ---- thread caches ------------------------------------------------------- */
+
+/* Each thread keeps a few freed small blocks of each size class up to
+ * SM_TC_CLASSES * 16 bytes (wiped, marked SM_MAGIC_CACHED, linked through
+ * their first user bytes) and hands them out again without the arena's
+ * lock: the daemon's decrypting threads allocate and free several buffers
+ * per value, and all of them waited on one lock. A thread's blocks go back
+ * to the arena when it exits. */
+#define SM_TC_CLASSES 24               /* blocks of up to 384 bytes */
+#define SM_TC_MAX 8                    /* kept per class and thread */
+
+struct sm_tcache {
+	struct sm_block *head[SM_TC_CLASSES];
+	unsigned char count[SM_TC_CLASSES];
+	int registered;                /* the exit flush is armed */
+};
+
+static __thread struct sm_tcache sm_tc;
+static pthread_key_t sm_tc_key;
+static pthread_once_t sm_tc_once = PTHREAD_ONCE_INIT;
+static int sm_tc_ok;
+
+static struct sm_block **tc_next(struct sm_block *b)
+{
+	return (struct sm_block **)(void *)((uint8_t *)b + SM_HDR);
+}
+
+/* At thread exit: every cached block back to the bins. */
+static void tc_flush(void *arg)
+{
+	struct sm_tcache *t = arg;
+
+	pthread_mutex_lock(&sm_lock);
+	for (int c = 0; c < SM_TC_CLASSES; c++)
+		while (t->head[c] != NULL) {
+			struct sm_block *b = t->head[c];
+
+			t->head[c] = *tc_next(b);
+			*tc_next(b) = NULL;     /* wiped again, as small_free wants */
+			small_free(b);
+		}
+	pthread_mutex_unlock(&sm_lock);
+	memset(t->count, 0, sizeof(t->count));
+}
+
+static void tc_init(void)
+{
+	sm_tc_ok = pthread_key_create(&sm_tc_key, tc_flush) == 0;
+}
+
+/* The class of a block of size bytes, or -1 if it is not cached. */
+static int tc_class(size_t size)
+{
+	return size / 16 < SM_TC_CLASSES ? (int)(size / 16) : -1;
+}
+
+static void *tc_get(size_t n)
+{
+	size_t need = (n + SM_HDR + 15) & ~(size_t)15;
+	int c = tc_class(need < SM_MIN_BLOCK ? SM_MIN_BLOCK : need);
+	struct sm_block *b;
+
+	if (c < 0 || (b = sm_tc.head[c]) == NULL)
+		return NULL;
+	sm_tc.head[c] = *tc_next(b);
+	sm_tc.count[c]--;
+	*tc_next(b) = NULL;             /* the rest of the block is zero */
+	b->magic = SM_MAGIC_USED;
+	b->req = n;
+	count_use((ptrdiff_t)n, 1);
+	return (uint8_t *)b + SM_HDR;
+}
+
+/* Keep a wiped small block in this thread's cache (1), or 0. */
+static int tc_put(struct sm_block *b)
+{
+	int c = tc_class(b->size);
+
+	if (c < 0 || sm_tc.count[c] >= SM_TC_MAX)
+		return 0;
+	if (!sm_tc.registered) {
+		pthread_once(&sm_tc_once, tc_init);
+		if (!sm_tc_ok || pthread_setspecific(sm_tc_key, &sm_tc) != 0)
+			return 0;
+		sm_tc.registered = 1;
+	}
+	count_use(-(ptrdiff_t)b->req, -1);
+	b->magic = SM_MAGIC_CACHED;
+	b->req = 0;
+	*tc_next(b) = sm_tc.head[c];
+	sm_tc.head[c] = b;
+	sm_tc.count[c]++;
+	return 1;
+}
+
+/* ---- public API, continued ---------------------------------------------- */
+
 void *sm_alloc(size_t n)
 {
 	void *p;
 
+	if (n < SM_BIG && (p = tc_get(n)) != NULL)
+		return p;
 	pthread_mutex_lock(&sm_lock);
 	p = alloc_locked(n);
 	pthread_mutex_unlock(&sm_lock);
+	if (p != NULL)
+		zero_small(p);    /* big mappings are fresh, hence zero */
 	return p;
 }
 
@@ -410,6 +538,12 @@ void sm_free(void *p)
 	if (p == NULL)
 		return;
 	b = header_of(p);
+	check_live(b);            /* the caller's block: its header is stable */
+	if (b->magic == SM_MAGIC_USED) {
+		wipe_small(b);    /* outside the lock: other threads go on */
+		if (tc_put(b))
+			return;
+	}
 	pthread_mutex_lock(&sm_lock);
 	check_live(b);
 	free_locked(b);
@@ -450,14 +584,17 @@ void *sm_realloc(void *p, size_t n)
 	if (n <= capacity(b) && (b->magic == SM_MAGIC_BIG) == (n >= SM_BIG)) {
 		if (n < old)
 			explicit_bzero((uint8_t *)p + n, old - n);
-		sm_st.bytes_in_use = sm_st.bytes_in_use - old + n;
+		count_use((ptrdiff_t)n - (ptrdiff_t)old, 0);
 		b->req = n;
 		pthread_mutex_unlock(&sm_lock);
 		return p;
 	}
 	np = alloc_locked(n);
 	if (np != NULL) {
+		zero_small(np);
 		memcpy(np, p, old < n ? old : n);
+		if (b->magic == SM_MAGIC_USED)
+			wipe_small(b);
 		free_locked(b);
 	}
 	pthread_mutex_unlock(&sm_lock);
@@ -482,7 +619,11 @@ char *sm_strndup(const char *s, size_t n)
 void sm_stats(struct sm_stats *out)
 {
 	pthread_mutex_lock(&sm_lock);
-	*out = sm_st;
+	out->bytes_in_use = __atomic_load_n(&sm_st.bytes_in_use, __ATOMIC_RELAXED);
+	out->allocations = __atomic_load_n(&sm_st.allocations, __ATOMIC_RELAXED);
+	out->bytes_mapped = sm_st.bytes_mapped;
+	out->bytes_locked = sm_st.bytes_locked;
+	out->mlock_failed = sm_st.mlock_failed;
 	pthread_mutex_unlock(&sm_lock);
 }
 
@@ -490,6 +631,7 @@ void sm_trim(void)
 {
 	struct sm_chunk *c, *next;
 
+	tc_flush(&sm_tc);               /* this thread's cached blocks first */
 	pthread_mutex_lock(&sm_lock);
 	for (c = sm_chunks; c != NULL; c = next) {
 		struct sm_block *b = chunk_first(c);

@@ -40,7 +40,9 @@ struct sm_stats {
 };
 void sm_stats(struct sm_stats *out);
 
-/* Release every empty chunk back to the OS (wiped). */
+/* Release every empty chunk back to the OS (wiped), after the calling
+ * thread's cache of freed blocks. (Each thread keeps a few freed small
+ * blocks, wiped, for its next allocations; they go back when it exits.) */
 void sm_trim(void);
 
 /* Constant-time-ish wipe that the compiler cannot drop. */

@@ -149,6 +149,57 @@ static int gcm_open(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 	return ok ? 0 : -1;
 }
 
+struct enc_key {
+	EVP_CIPHER_CTX *c;       /* AES-256-GCM with the key set */
+	size_t iv_len;           /* the IV length the context is set for */
+};
+
+struct enc_key *enc_key_new(const uint8_t key[SOPS_DATA_KEY_LEN])
+{
+	struct enc_key *k;
+
+	if (gcm_oneshot_on() || aes_gcm() == NULL || (k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->iv_len = SOPS_IV_LEN;
+	k->c = EVP_CIPHER_CTX_new();
+	if (k->c == NULL ||
+	    EVP_DecryptInit_ex(k->c, aes_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_SET_IVLEN, (int)k->iv_len, NULL) != 1 ||
+	    EVP_DecryptInit_ex(k->c, NULL, NULL, key, NULL) != 1) {
+		enc_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void enc_key_free(struct enc_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_CIPHER_CTX_free(k->c);      /* wipes the key schedule */
+	free(k);
+}
+
+/* gcm_open with the key already set: only the IV changes. */
+static int keyed_open(struct enc_key *k, const uint8_t *iv, size_t iv_len,
+		      const char *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+		      const uint8_t *tag, uint8_t *out)
+{
+	int len = 0;
+
+	if (iv_len != k->iv_len) {
+		if (EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) != 1)
+			return -1;
+		k->iv_len = iv_len;
+	}
+	return EVP_DecryptInit_ex(k->c, NULL, NULL, NULL, iv) == 1 &&
+	       (aad_len == 0 ||
+		EVP_DecryptUpdate(k->c, NULL, &len, (const uint8_t *)aad, (int)aad_len) == 1) &&
+	       (ct_len == 0 || EVP_DecryptUpdate(k->c, out, &len, ct, (int)ct_len) == 1) &&
+	       EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_SET_TAG, SOPS_TAG_LEN, (void *)tag) == 1 &&
+	       EVP_DecryptFinal_ex(k->c, out + ct_len, &len) == 1 ? 0 : -1;
+}
+
 static int gcm_seal(const uint8_t *key, const uint8_t *iv, size_t iv_len,
 		    const char *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
 		    uint8_t *ct, uint8_t tag[SOPS_TAG_LEN])
@@ -198,8 +249,9 @@ static int decode_parts(const struct enc_parts *p, struct buf *raw, struct buf *
 	return 0;
 }
 
-static int open_value(const uint8_t *key, const struct buf *raw, const struct buf *iv,
-		      const char *aad, size_t aad_len, struct buf *plain,
+/* Open with k when there is one, else with key. */
+static int open_value(const uint8_t *key, struct enc_key *k, const struct buf *raw,
+		      const struct buf *iv, const char *aad, size_t aad_len, struct buf *plain,
 		      struct sops_err *err)
 {
 	size_t ct_len, old = plain->len;
@@ -212,8 +264,10 @@ static int open_value(const uint8_t *key, const struct buf *raw, const struct bu
 	ct_len = raw->len - SOPS_TAG_LEN;
 	if (buf_reserve(plain, ct_len + 16) != 0)
 		return err_set(err, EX_DECRYPT_VALUE, "out of memory");
-	if (gcm_open(key, iv->data, iv->len, aad, aad_len, raw->data, ct_len,
-		     raw->data + ct_len, plain->data + old) != 0) {
+	if ((k != NULL ? keyed_open(k, iv->data, iv->len, aad, aad_len, raw->data, ct_len,
+				    raw->data + ct_len, plain->data + old)
+		       : gcm_open(key, iv->data, iv->len, aad, aad_len, raw->data, ct_len,
+				  raw->data + ct_len, plain->data + old)) != 0) {
 		sm_wipe(plain->data + old, ct_len + 16);
 		return err_set(err, EX_DECRYPT_VALUE, ENC_AUTH_FAILED);
 	}
@@ -222,10 +276,10 @@ static int open_value(const uint8_t *key, const struct buf *raw, const struct bu
 	return 0;
 }
 
-int enc_decrypt(const uint8_t key[SOPS_DATA_KEY_LEN], const char *s, size_t n,
-		const char *aad, size_t aad_len, struct buf *plain,
-		char type_out[16], uint8_t *iv_out, size_t *iv_len,
-		struct sops_err *err)
+static int decrypt_enc(const uint8_t *key, struct enc_key *k, const char *s, size_t n,
+		       const char *aad, size_t aad_len, struct buf *plain,
+		       char type_out[16], uint8_t *iv_out, size_t *iv_len,
+		       struct sops_err *err)
 {
 	struct enc_parts p;
 	struct buf raw = BUF_INIT, iv = BUF_INIT;
@@ -234,7 +288,7 @@ int enc_decrypt(const uint8_t key[SOPS_DATA_KEY_LEN], const char *s, size_t n,
 
 	if (enc_parse(s, n, &p, err) != 0 ||
 	    decode_parts(&p, &raw, &iv, &tag_len, err) != 0 ||
-	    open_value(key, &raw, &iv, aad, aad_len, plain, err) != 0)
+	    open_value(key, k, &raw, &iv, aad, aad_len, plain, err) != 0)
 		goto out;
 	if (!type_known(p.type, p.type_len)) {
 		err_set(err, EX_DECRYPT_VALUE, "Unknown datatype: %.*s",
@@ -258,6 +312,22 @@ out:
 	buf_free(&raw);
 	buf_free(&iv);
 	return rc;
+}
+
+int enc_decrypt(const uint8_t key[SOPS_DATA_KEY_LEN], const char *s, size_t n,
+		const char *aad, size_t aad_len, struct buf *plain,
+		char type_out[16], uint8_t *iv_out, size_t *iv_len,
+		struct sops_err *err)
+{
+	return decrypt_enc(key, NULL, s, n, aad, aad_len, plain, type_out, iv_out, iv_len, err);
+}
+
+int enc_decrypt_with(struct enc_key *k, const char *s, size_t n,
+		     const char *aad, size_t aad_len, struct buf *plain,
+		     char type_out[16], uint8_t *iv_out, size_t *iv_len,
+		     struct sops_err *err)
+{
+	return decrypt_enc(NULL, k, s, n, aad, aad_len, plain, type_out, iv_out, iv_len, err);
 }
 
 static int append_enc(struct buf *out, const uint8_t *ct, size_t ct_len,

@@ -47,6 +47,20 @@ int enc_decrypt(const uint8_t key[SOPS_DATA_KEY_LEN], const char *s, size_t n,
 		char type_out[16], uint8_t *iv_out, size_t *iv_len,
 		struct sops_err *err);
 
+/* A data key set up for AES-256-GCM once, for the many values of one file:
+ * decrypting with it skips the context set-up and key schedule of every
+ * value. OpenSSL's context holds the schedule until enc_key_free, which
+ * wipes it. NULL when it cannot be made or when the one-shot GCM of the
+ * CLI is on (gcm_oneshot.h): callers then use enc_decrypt. */
+struct enc_key;
+struct enc_key *enc_key_new(const uint8_t key[SOPS_DATA_KEY_LEN]);
+void enc_key_free(struct enc_key *k);
+/* enc_decrypt with a key from enc_key_new. */
+int enc_decrypt_with(struct enc_key *k, const char *s, size_t n,
+		     const char *aad, size_t aad_len, struct buf *plain,
+		     char type_out[16], uint8_t *iv_out, size_t *iv_len,
+		     struct sops_err *err);
+
 /* Encrypt plain with key, AAD and the given IV (iv_len bytes, normally 32),
  * append "ENC[AES256_GCM,data:...,iv:...,tag:...,type:<type>]" to out.
  * Returns 0 or -1. */

@@ -11,6 +11,7 @@
 #include "b64.h"
 #include "../common/secure_mem.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const char std_alpha[] =
@@ -20,14 +21,29 @@ static const char url_alpha[] =
 
 struct b64_mode {
 	const char *alpha;
+	const unsigned char *vals;   /* std_vals or url_vals */
 	int pad;          /* '=' padding required */
 	int strict;       /* unused trailing bits must be zero */
 	int newlines;     /* CR/LF are skipped (Go); 0: they are errors (age) */
 };
 
+/* Symbol values + 1 by character (0: not in the alphabet), one table per
+ * alphabet, filled once: a lookup, not a search, for every character of
+ * every ENC value (branches mispredict on random base64). */
+static unsigned char std_vals[256], url_vals[256];
+static pthread_once_t vals_once = PTHREAD_ONCE_INIT;
+
+static void fill_vals(void)
+{
+	for (int i = 0; i < 64; i++) {
+		std_vals[(unsigned char)std_alpha[i]] = (unsigned char)(i + 1);
+		url_vals[(unsigned char)url_alpha[i]] = (unsigned char)(i + 1);
+	}
+}
+
 static struct b64_mode mode_of(enum b64_variant v)
 {
-	struct b64_mode m = { std_alpha, 1, 0, 1 };
+	struct b64_mode m = { std_alpha, std_vals, 1, 0, 1 };
 
 	switch (v) {
 	case B64_STD:
@@ -42,6 +58,7 @@ static struct b64_mode mode_of(enum b64_variant v)
 		break;
 	case B64_URL_RAW:
 		m.alpha = url_alpha;
+		m.vals = url_vals;
 		m.pad = 0;
 		break;
 	}
@@ -93,12 +110,7 @@ int b64_encode(enum b64_variant v, const uint8_t *in, size_t n, struct buf *out)
 
 static int sym(const struct b64_mode *m, char c)
 {
-	const char *p;
-
-	if (c == '\0')
-		return -1;
-	p = memchr(m->alpha, c, 64);
-	return p != NULL ? (int)(p - m->alpha) : -1;
+	return (int)m->vals[(unsigned char)c] - 1;
 }
 
 static int is_nl(const struct b64_mode *m, char c)
@@ -194,6 +206,22 @@ static int quantum(const struct b64_mode *m, const char *in, size_t n, size_t *s
 	return len - 1;
 }
 
+/* Four alphabet symbols at in: their three bytes to dst, 1. Anything else
+ * (padding, a line break, a bad symbol): 0, for quantum() to handle. */
+static int full_quantum(const struct b64_mode *m, const char *in, uint8_t dst[3])
+{
+	int a = sym(m, in[0]), b = sym(m, in[1]), c = sym(m, in[2]), d = sym(m, in[3]);
+	uint32_t val;
+
+	if ((a | b | c | d) < 0)
+		return 0;
+	val = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+	dst[0] = (uint8_t)(val >> 16);
+	dst[1] = (uint8_t)(val >> 8);
+	dst[2] = (uint8_t)val;
+	return 1;
+}
+
 int b64_decode_pos(enum b64_variant v, const char *in, size_t n, struct buf *out,
 		   size_t *bad)
 {
@@ -204,6 +232,7 @@ int b64_decode_pos(enum b64_variant v, const char *in, size_t n, struct buf *out
 
 	if (bad == NULL)
 		bad = &dummy;
+	pthread_once(&vals_once, fill_vals);
 	if (!m.newlines && (memchr(in, '\n', n) != NULL || memchr(in, '\r', n) != NULL)) {
 		const char *a = memchr(in, '\n', n), *b = memchr(in, '\r', n);
 
@@ -213,6 +242,11 @@ int b64_decode_pos(enum b64_variant v, const char *in, size_t n, struct buf *out
 	if (buf_reserve(out, n / 4 * 3 + 3) != 0)
 		return -1;
 	while (si < n) {
+		if (n - si >= 4 && full_quantum(&m, in + si, out->data + out->len)) {
+			si += 4;        /* four symbols: what quantum() does, faster */
+			out->len += 3;
+			continue;
+		}
 		k = quantum(&m, in, n, &si, q, bad);
 		if (k < 0) {
 			buf_truncate(out, old);

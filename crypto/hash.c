@@ -36,6 +36,16 @@ int sha512_update(struct sha512_ctx *c, const void *p, size_t n)
 	return crypto_hash_sha512_update(&c->st, p, n) == 0 ? 0 : -1;
 }
 
+struct sha512_ctx *sha512_dup(const struct sha512_ctx *c)
+{
+	struct sha512_ctx *d;
+
+	if (c == NULL || (d = malloc(sizeof(*d))) == NULL)
+		return NULL;
+	*d = *c;
+	return d;
+}
+
 int sha512_final(struct sha512_ctx *c, uint8_t out[64])
 {
 	int ok;

@@ -9,6 +9,8 @@ struct sha512_ctx;   /* opaque (a libsodium SHA-512 state) */
 
 struct sha512_ctx *sha512_new(void);
 int sha512_update(struct sha512_ctx *c, const void *p, size_t n);
+/* A new context in c's state (NULL: out of memory). */
+struct sha512_ctx *sha512_dup(const struct sha512_ctx *c);
 /* Writes 64 bytes; frees the context. */
 int sha512_final(struct sha512_ctx *c, uint8_t out[64]);
 void sha512_abort(struct sha512_ctx *c);

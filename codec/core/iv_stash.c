@@ -7,15 +7,32 @@
 #define IV_MAX 64
 #define IVS_PER_ENTRY 8
 
+/* Almost every value has one IV: it is kept in the entry, the rest of an
+ * entry's IVs (equal values under one AAD) in a side array made when the
+ * second one comes. A small entry comes from the allocator's thread cache
+ * (secure_mem.c); this runs for every value a mount decrypts. */
 struct iv_entry {
 	struct iv_entry *next;
 	uint64_t hash;
-	size_t aad_len, type_len, plain_len;
-	size_t nivs, used;
+	uint32_t aad_len, type_len, plain_len;
+	uint8_t nivs, used;
 	uint8_t iv_len[IVS_PER_ENTRY];
-	uint8_t ivs[IVS_PER_ENTRY][IV_MAX];
+	uint8_t iv0[IV_MAX];                     /* the first IV */
+	uint8_t (*more)[IV_MAX];                 /* IVs 2.. (locked), or NULL */
 	uint8_t data[];          /* aad, type, plain */
 };
+
+/* The k-th IV of e. */
+static uint8_t *iv_at(struct iv_entry *e, size_t k)
+{
+	return k == 0 ? e->iv0 : e->more[k - 1];
+}
+
+static void entry_free(struct iv_entry *e)
+{
+	sm_free(e->more);
+	sm_free(e);
+}
 
 struct iv_stash {
 	struct iv_entry **slots;
@@ -67,7 +84,7 @@ void iv_stash_free(struct iv_stash *s)
 
 		for (; e != NULL; e = next) {
 			next = e->next;
-			sm_free(e);
+			entry_free(e);
 		}
 	}
 	sm_free(s->slots);
@@ -118,7 +135,7 @@ int iv_stash_put(struct iv_stash *s, const char *aad, size_t al, const char *typ
 	struct iv_entry *e = find(s, h, aad, al, type, plain, pl);
 	size_t tl = strlen(type);
 
-	if (iv_len > IV_MAX)
+	if (iv_len > IV_MAX || al > UINT32_MAX || tl > UINT32_MAX || pl > UINT32_MAX)
 		return -1;
 	if (e == NULL) {
 		if (s->count >= s->nslots && grow(s) != 0)
@@ -127,9 +144,9 @@ int iv_stash_put(struct iv_stash *s, const char *aad, size_t al, const char *typ
 		if (e == NULL)
 			return -1;
 		e->hash = h;
-		e->aad_len = al;
-		e->type_len = tl;
-		e->plain_len = pl;
+		e->aad_len = (uint32_t)al;
+		e->type_len = (uint32_t)tl;
+		e->plain_len = (uint32_t)pl;
 		memcpy(e->data, aad, al);
 		memcpy(e->data + al, type, tl);
 		memcpy(e->data + al + tl, plain, pl);
@@ -138,11 +155,14 @@ int iv_stash_put(struct iv_stash *s, const char *aad, size_t al, const char *typ
 		s->count++;
 	}
 	for (size_t i = 0; i < e->nivs; i++)
-		if (e->iv_len[i] == iv_len && memcmp(e->ivs[i], iv, iv_len) == 0)
+		if (e->iv_len[i] == iv_len && memcmp(iv_at(e, i), iv, iv_len) == 0)
 			return 0;
 	if (e->nivs == IVS_PER_ENTRY)
 		return 0;           /* more equal values: later ones get fresh IVs */
-	memcpy(e->ivs[e->nivs], iv, iv_len);
+	if (e->nivs == 1 && e->more == NULL &&
+	    (e->more = sm_alloc((IVS_PER_ENTRY - 1) * sizeof(*e->more))) == NULL)
+		return -1;
+	memcpy(iv_at(e, e->nivs), iv, iv_len);
 	e->iv_len[e->nivs++] = (uint8_t)iv_len;
 	return 0;
 }
@@ -157,7 +177,7 @@ size_t iv_stash_take(struct iv_stash *s, const char *aad, size_t al, const char 
 	if (e == NULL || e->used >= e->nivs)
 		return 0;
 	n = e->iv_len[e->used];
-	memcpy(iv, e->ivs[e->used], n);
+	memcpy(iv, iv_at(e, e->used), n);
 	e->used++;
 	return n;
 }
@@ -177,7 +197,7 @@ size_t iv_stash_count(const struct iv_stash *s)
 int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src)
 {
 	for (size_t i = 0; i < src->nslots; i++)
-		for (const struct iv_entry *e = src->slots[i]; e != NULL; e = e->next) {
+		for (struct iv_entry *e = src->slots[i]; e != NULL; e = e->next) {
 			const char *aad = (const char *)e->data;
 			char type[32];
 
@@ -188,7 +208,7 @@ int iv_stash_merge(struct iv_stash *dst, const struct iv_stash *src)
 			for (size_t k = 0; k < e->nivs; k++)
 				if (iv_stash_put(dst, aad, e->aad_len, type,
 						 e->data + e->aad_len + e->type_len, e->plain_len,
-						 e->ivs[k], e->iv_len[k]) != 0)
+						 iv_at(e, k), e->iv_len[k]) != 0)
 					return -1;
 		}
 	return 0;

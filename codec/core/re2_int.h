@@ -28,7 +28,7 @@ struct re2_tr {
 	const char *p, *end;     /* cursor */
 	struct buf out;          /* the PCRE2 pattern */
 	struct re2_frame *fr;    /* fr[0] is the top level */
-	int depth;
+	int depth, nfr;          /* nfr: frames allocated (grown as groups nest) */
 	struct sops_err *err;
 };
 

@@ -114,6 +114,15 @@ static int open_group(struct re2_tr *t, const char *text, int multi_line)
 
 	if (t->depth + 1 > RE2_MAX_DEPTH)
 		return re2_fail(t, "expression nests too deeply", t->whole, strlen(t->whole));
+	if (t->depth + 1 >= t->nfr) {
+		int n = t->nfr * 4 > RE2_MAX_DEPTH + 1 ? RE2_MAX_DEPTH + 1 : t->nfr * 4;
+		struct re2_frame *nf = realloc(t->fr, (size_t)n * sizeof(*nf));
+
+		if (nf == NULL)
+			return oom(t);
+		t->fr = nf;
+		t->nfr = n;
+	}
 	f = &t->fr[++t->depth];
 	memset(f, 0, sizeof(*f));
 	f->open_at = t->out.len;
@@ -379,7 +388,8 @@ int re2_translate(struct re2_tr *t, const char *pattern, struct sops_err *err)
 	t->end = pattern + strlen(pattern);
 	t->err = err;
 	buf_init(&t->out, 0);
-	t->fr = calloc(RE2_MAX_DEPTH + 1, sizeof(*t->fr));
+	t->nfr = 8;             /* most patterns nest a group or two */
+	t->fr = calloc((size_t)t->nfr, sizeof(*t->fr));
 	if (t->fr == NULL || buf_reserve(&t->out, (size_t)(t->end - t->p) * 2 + 16) != 0)
 		return oom(t);
 	t->fr[0].max_weight = 1;

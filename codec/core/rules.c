@@ -2,6 +2,7 @@
 #include "rules.h"
 #include "re2.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,11 +17,48 @@ static int is_regex_rule(enum sel_rule k)
 	       k == RULE_UNENCRYPTED_COMMENT_REGEX || k == RULE_ENCRYPTED_COMMENT_REGEX;
 }
 
+/* Compiled rule regexes shared by every file with the same pattern: a
+ * repository has a handful (its .sops.yaml rules) and a mount opens
+ * thousands of files, where compiling (and JIT-compiling) each file's
+ * regex was a tenth of its decryption. A compiled re2 is read-only, so
+ * threads share it; entries live as long as the process. Past
+ * RE_CACHE_MAX patterns each file compiles its own again. */
+#define RE_CACHE_MAX 32
+
+static struct {
+	char *pat;
+	struct re2 *re;          /* NULL: the pattern does not compile */
+} re_cache[RE_CACHE_MAX];
+static size_t re_cached;
+static pthread_mutex_t re_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* pat compiled (NULL: invalid); *shared says whether the cache owns it. */
+static struct re2 *rule_regex(const char *pat, int *shared)
+{
+	struct sops_err ignored;
+	struct re2 *re = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&re_mu);
+	for (i = 0; i < re_cached && strcmp(re_cache[i].pat, pat) != 0; i++)
+		;
+	if (i < re_cached) {
+		re = re_cache[i].re;
+	} else if (re_cached < RE_CACHE_MAX && (re_cache[i].pat = strdup(pat)) != NULL) {
+		re = re_cache[i].re = re2_compile(pat, &ignored);
+		re_cached++;
+	} else {
+		i = RE_CACHE_MAX;
+	}
+	pthread_mutex_unlock(&re_mu);
+	*shared = i < RE_CACHE_MAX;
+	return *shared ? re : re2_compile(pat, &ignored);
+}
+
 int rules_init(struct sel_rules *r, const char *const values[RULE_COUNT],
 	       int mac_only_encrypted, struct sops_err *err)
 {
 	int count = 0;
-	struct sops_err ignored;
 
 	memset(r, 0, sizeof(*r));
 	r->mac_only_encrypted = mac_only_encrypted;
@@ -45,14 +83,14 @@ int rules_init(struct sel_rules *r, const char *const values[RULE_COUNT],
 		return err_set(err, EX_ERROR, "out of memory");
 	/* Go: "Invalid regexes silently never match" - keep re NULL then. */
 	if (is_regex_rule(r->kind))
-		r->re = re2_compile(r->value, &ignored);
+		r->re = rule_regex(r->value, &r->re_shared);
 	return 0;
 }
 
 void rules_free(struct sel_rules *r)
 {
 	free(r->value);
-	if (r->re != NULL)
+	if (r->re != NULL && !r->re_shared)
 		re2_free(r->re);
 	memset(r, 0, sizeof(*r));
 }

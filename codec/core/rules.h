@@ -34,6 +34,7 @@ struct sel_rules {
 	char *value;                /* its suffix or regex (heap) */
 	int defaulted;              /* no rule given: _unencrypted assumed */
 	struct re2 *re;        /* compiled regex (NULL: never matches) */
+	int re_shared;              /* re belongs to the process-wide cache */
 	int mac_only_encrypted;
 };
 

@@ -16,16 +16,20 @@ struct dec_ctx {
 	struct sops_file *f;
 	struct rep *reps;
 	struct sha512_ctx *mac;       /* sops' MAC (comments never hashed) */
-	struct sha512_ctx *mac_alt;   /* 3.13.2 decrypt: sequence comments hashed */
+	struct sha512_ctx *mac_alt;   /* 3.13.2 decrypt: sequence comments hashed
+					 (NULL until the first: the same as mac) */
 	int seq_comments;             /* a scalar decrypted to type comment */
 	struct buf cand;              /* candidate AADs for comments */
+	struct enc_key *ek;           /* the data key set up once (or NULL) */
 };
 
 static int hash_value(struct dec_ctx *c, const struct tvalue *v, int alt_only)
 {
+	if (alt_only && c->mac_alt == NULL && (c->mac_alt = sha512_dup(c->mac)) == NULL)
+		return -1;      /* the first comment: the two hashes part here */
 	if (!alt_only && sha512_update(c->mac, v->s, v->len) != 0)
 		return -1;
-	return sha512_update(c->mac_alt, v->s, v->len);
+	return c->mac_alt == NULL ? 0 : sha512_update(c->mac_alt, v->s, v->len);
 }
 
 /* Containers whose AAD a comment may have been encrypted with: its parent,
@@ -64,7 +68,7 @@ static int decrypt_comment(struct dec_ctx *c, const struct leaf_visit *v, struct
 	size_t nc;
 	struct sops_err e;
 
-	if (value_decrypt(c->f->doc, c->f->key, n->val.s, n->val.len, v->aad, v->aad_len,
+	if (value_decrypt(c->f->doc, c->f->key, c->ek, n->val.s, n->val.len, v->aad, v->aad_len,
 			  c->f->stash, out, &e) == 0)
 		return 0;
 	nc = comment_candidates(n, cands, sizeof(cands) / sizeof(cands[0]));
@@ -74,7 +78,7 @@ static int decrypt_comment(struct dec_ctx *c, const struct leaf_visit *v, struct
 			return -1;
 		if (c->cand.len == v->aad_len && memcmp(c->cand.data, v->aad, v->aad_len) == 0)
 			continue;
-		if (value_decrypt(c->f->doc, c->f->key, n->val.s, n->val.len,
+		if (value_decrypt(c->f->doc, c->f->key, c->ek, n->val.s, n->val.len,
 				  (char *)c->cand.data, c->cand.len, c->f->stash, out, &e) == 0)
 			return 0;
 	}
@@ -111,7 +115,7 @@ static int on_leaf(void *arg, const struct leaf_visit *v, struct sops_err *err)
 			return err_set(err, EX_DECRYPT_VALUE, "Error decrypting tree: Error walking "
 				       "tree: Expected encrypted value as string, but got %s",
 				       vtype_go_name(n->val.type));
-		if (value_decrypt(c->f->doc, c->f->key, n->val.s, n->val.len, v->aad, v->aad_len,
+		if (value_decrypt(c->f->doc, c->f->key, c->ek, n->val.s, n->val.len, v->aad, v->aad_len,
 				  c->f->stash, &r->val, err) != 0)
 			return err_prefix(err, "Error decrypting tree: Error walking tree: "
 					  "Could not decrypt value: ");
@@ -146,7 +150,7 @@ static int verify_mac(struct sops_file *f, const char *computed, const char *alt
 		return err_set(err, EX_MAC, "MAC mismatch. File has no MAC, computed [redacted]");
 	if (go_format_rfc3339(&aad, &f->meta.lastmodified_t) != 0)
 		return err_set(err, EX_ERROR, "out of memory");
-	rc = value_decrypt(f->doc, f->key, f->meta.mac, strlen(f->meta.mac), (char *)aad.data,
+	rc = value_decrypt(f->doc, f->key, NULL, f->meta.mac, strlen(f->meta.mac), (char *)aad.data,
 			   aad.len, f->stash, &stored, err);
 	buf_free(&aad);
 	if (rc != 0) {
@@ -163,7 +167,7 @@ static int verify_mac(struct sops_file *f, const char *computed, const char *alt
 static int decrypt_tree(struct sops_file *f, const struct sops_opts *opts, struct rep *reps,
 			struct sops_err *err)
 {
-	struct dec_ctx c = { f, reps, sha512_new(), sha512_new(), 0, BUF_INIT };
+	struct dec_ctx c = { f, reps, sha512_new(), NULL, 0, BUF_INIT, enc_key_new(f->key) };
 	static const uint8_t mac_only_init[32] = {
 		0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3,
 		0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6,
@@ -172,18 +176,19 @@ static int decrypt_tree(struct sops_file *f, const struct sops_opts *opts, struc
 	char mac[129], alt[129];
 	int rc;
 
-	if (c.mac == NULL || c.mac_alt == NULL) {
-		sha512_abort(c.mac);
-		sha512_abort(c.mac_alt);
+	if (c.mac == NULL) {
+		enc_key_free(c.ek);
 		return err_set(err, EX_ERROR, "out of memory");
 	}
-	if (f->meta.rules.mac_only_encrypted) {
+	if (f->meta.rules.mac_only_encrypted)
 		sha512_update(c.mac, mac_only_init, sizeof(mac_only_init));
-		sha512_update(c.mac_alt, mac_only_init, sizeof(mac_only_init));
-	}
 	rc = tree_walk(f->doc, &f->meta.rules, on_leaf, &c, err);
+	enc_key_free(c.ek);
 	finish_mac(c.mac, mac);
-	finish_mac(c.mac_alt, alt);
+	if (c.mac_alt != NULL)
+		finish_mac(c.mac_alt, alt);
+	else
+		memcpy(alt, mac, sizeof(alt));  /* no comment: the same hash */
 	buf_free(&c.cand);
 	if (rc == 0 && !opts->ignore_mac)
 		rc = verify_mac(f, mac, c.seq_comments ? alt : NULL, err);

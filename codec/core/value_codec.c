@@ -57,7 +57,8 @@ static int typed(struct sdoc *doc, const char *type, const char *p, size_t n,
 	return err_set(err, EX_DECRYPT_VALUE, "Unknown datatype: %s", type);
 }
 
-int value_decrypt(struct sdoc *doc, const uint8_t *key, const char *s, size_t n,
+int value_decrypt(struct sdoc *doc, const uint8_t *key, struct enc_key *ek,
+		  const char *s, size_t n,
 		  const char *aad, size_t aad_len, struct iv_stash *stash,
 		  struct tvalue *out, struct sops_err *err)
 {
@@ -69,7 +70,8 @@ int value_decrypt(struct sdoc *doc, const uint8_t *key, const char *s, size_t n,
 
 	if (n == 0)
 		return tvalue_set(doc, out, VT_STR, "", 0);
-	rc = enc_decrypt(key, s, n, aad, aad_len, &plain, type, iv, &iv_len, err);
+	rc = ek != NULL ? enc_decrypt_with(ek, s, n, aad, aad_len, &plain, type, iv, &iv_len, err)
+			: enc_decrypt(key, s, n, aad, aad_len, &plain, type, iv, &iv_len, err);
 	if (rc == 0)
 		rc = typed(doc, type, plain.data ? (char *)plain.data : "", plain.len, out, err);
 	if (rc == 0 && iv_stash_put(stash, aad, aad_len, type, plain.data, plain.len,

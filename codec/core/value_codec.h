@@ -13,8 +13,10 @@
 
 /* Decrypt the ENC string s with AAD; the typed result goes into *out
  * (allocated in doc's pool). The IV is remembered in stash under the raw
- * plaintext. Errors use sops' words without the value (code 25). */
-int value_decrypt(struct sdoc *doc, const uint8_t *key, const char *s, size_t n,
+ * plaintext. Errors use sops' words without the value (code 25). ek, if
+ * not NULL, is key set up once for all the values of the file. */
+int value_decrypt(struct sdoc *doc, const uint8_t *key, struct enc_key *ek,
+		  const char *s, size_t n,
 		  const char *aad, size_t aad_len, struct iv_stash *stash,
 		  struct tvalue *out, struct sops_err *err);
 

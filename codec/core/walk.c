@@ -131,11 +131,14 @@ static int walk_node(struct walker *w, struct node *n, struct sops_err *err)
 int tree_walk(const struct sdoc *doc, const struct sel_rules *rules,
 	      leaf_fn fn, void *arg, struct sops_err *err)
 {
-	struct walker *w = calloc(1, sizeof(*w));
+	/* not calloc: the arrays are large and only read below their counts */
+	struct walker *w = malloc(sizeof(*w));
 	int rc = 0;
 
 	if (w == NULL)
 		return err_set(err, EX_ERROR, "out of memory");
+	w->ncomps = w->ntexts = w->captexts = w->nlevels = 0;
+	w->texts = NULL;
 	w->rules = rules;
 	w->fn = fn;
 	w->arg = arg;

@@ -148,6 +148,21 @@ static void spaces_and_breaks(const char *v, size_t n, size_t i, size_t w, struc
 	}
 }
 
+/* A printable ASCII character that is neither a blank nor an indicator
+ * after the first position: it changes nothing but "previous was a space
+ * or break" (most characters of most values). */
+static int quiet_ascii(unsigned char c)
+{
+	if (c <= 0x20 || c >= 0x7F)
+		return 0;
+	switch (c) {
+	case ',': case '?': case '[': case ']': case '{': case '}': case ':': case '#':
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* yaml_emitter_analyze_scalar (unicode on). */
 static void analyze(const char *v, size_t n, struct yana *a)
 {
@@ -167,6 +182,12 @@ static void analyze(const char *v, size_t n, struct yana *a)
 		       (v[0] == '.' && v[1] == '.' && v[2] == '.')))
 		f.block_ind = f.flow_ind = 1;
 	for (size_t i = 0, w; i < n; i += w) {
+		if (i > 0 && quiet_ascii((unsigned char)v[i])) {
+			f.prev_space = f.prev_break = 0;    /* what the calls below */
+			preceded_ws = 0;                    /* would note, faster */
+			w = 1;
+			continue;
+		}
 		w = yaml_utf8_width((unsigned char)v[i]);
 		indicators(v, n, i, w, preceded_ws, &f);
 		spaces_and_breaks(v, n, i, w, &f);
@@ -248,10 +269,10 @@ static unsigned select_style(unsigned style, const struct yana *a, size_t n, int
 	return style;
 }
 
-unsigned yscalar_canonical_style(const char *s, size_t n, int flow)
+/* encode.go stringv's style for s, given its analysis a. */
+static unsigned canonical_style(const char *s, size_t n, int flow, const struct yana *a)
 {
 	struct yresolved r;
-	struct yana a;
 	unsigned style;
 	int plain_ok;
 
@@ -261,8 +282,7 @@ unsigned yscalar_canonical_style(const char *s, size_t n, int flow)
 		style = flow ? YS_DOUBLE : YS_LITERAL;
 	else
 		style = plain_ok ? 0 : YS_DOUBLE;
-	analyze(s, n, &a);
-	style = select_style(style, &a, n, flow);
+	style = select_style(style, a, n, flow);
 	/* yaml.v3 would end a literal block with a raw U+2028/2029 and then
 	 * a line break, which reads back with an extra "\n": quote instead */
 	if (style == YS_LITERAL && n >= 3 && (unsigned char)s[n - 3] == 0xE2 &&
@@ -270,6 +290,14 @@ unsigned yscalar_canonical_style(const char *s, size_t n, int flow)
 	    ((unsigned char)s[n - 1] == 0xA8 || (unsigned char)s[n - 1] == 0xA9))
 		style = YS_DOUBLE;
 	return style;
+}
+
+unsigned yscalar_canonical_style(const char *s, size_t n, int flow)
+{
+	struct yana a;
+
+	analyze(s, n, &a);
+	return canonical_style(s, n, flow, &a);
 }
 
 /* ---- writers --------------------------------------------------------------------- */
@@ -518,7 +546,7 @@ static int write_str(const struct tvalue *v, const struct yspot *sp, struct buf 
 		return write_double(out, v->s, v->len);
 	if (sp->prefer == YS_SINGLE && a.single_ok)
 		return write_single(out, v->s, v->len, sp);
-	style = yscalar_canonical_style(v->s, v->len, sp->flow);
+	style = canonical_style(v->s, v->len, sp->flow, &a);
 	return write_string(v->s, v->len, sp, style, out, body);
 }
 

@@ -24,13 +24,34 @@ size_t yaml_utf8_width(unsigned char c)
 	return 1;
 }
 
-/* Character index -> byte offset, counting characters as libyaml does. */
+/* Is s[0..n) all ASCII (eight bytes at a time)? */
+static int all_ascii(const char *s, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* Character index -> byte offset, counting characters as libyaml does.
+ * An ASCII text needs no table (c2b stays NULL): offset = base + index. */
 static int build_c2b(struct yscan *S)
 {
 	size_t n = 0, b = S->base;
 
 	if (S->len >= UINT32_MAX)
 		return -1;
+	if (all_ascii(S->text + S->base, S->len - S->base)) {
+		S->c2b = NULL;
+		S->nchars = S->len - S->base;
+		return 0;
+	}
 	S->c2b = malloc((S->len - S->base + 2) * sizeof(*S->c2b));
 	if (S->c2b == NULL)
 		return -1;
@@ -55,7 +76,7 @@ static struct ymark mark_of(const struct yscan *S, const yaml_mark_t *m)
 	if (i > S->nchars)
 		i = S->nchars;
 	r.idx = (long long)m->index;
-	r.byte = S->c2b[i];
+	r.byte = S->c2b != NULL ? S->c2b[i] : (uint32_t)(S->base + i);
 	r.line = (int)m->line;
 	r.col = (int)m->column;
 	return r;

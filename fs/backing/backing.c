@@ -127,7 +127,7 @@ struct dc_slot {
 };
 
 struct dircache {
-	pthread_mutex_t mu;
+	pthread_rwlock_t lk;     /* read: using a slot's fd; write: (re)loading */
 	struct dc_slot slot[DC_SLOTS];
 };
 
@@ -162,31 +162,27 @@ void backing_forget_dirs(const struct backing *b)
 {
 	if (b->dc == NULL)
 		return;
-	pthread_mutex_lock(&b->dc->mu);
+	pthread_rwlock_wrlock(&b->dc->lk);
 	for (size_t i = 0; i < DC_SLOTS; i++)
 		dc_drop(&b->dc->slot[i]);
-	pthread_mutex_unlock(&b->dc->mu);
+	pthread_rwlock_unlock(&b->dc->lk);
 }
 
-/* The fd of path's parent directory from the cache (mutex held), or -errno. */
-static int dc_parent(const struct backing *b, const char *path, const char **name)
+/* The slot of path's parent directory (n bytes of path) if it is loaded
+ * and fresh, else NULL. Lock held. */
+static struct dc_slot *dc_hit(const struct backing *b, const char *path, size_t n, long long t)
 {
-	const char *slash;
-	size_t n;
-	struct dc_slot *s;
-	long long t = now_ns();
+	struct dc_slot *s = &b->dc->slot[dc_hash(path, n)];
 
-	while (*path == '/')
-		path++;
-	slash = strrchr(path, '/');
-	*name = slash ? slash + 1 : (*path ? path : ".");
-	n = slash ? (size_t)(slash - path) : 0;
-	if (n == 0)
-		return b->rootfd;
-	s = &b->dc->slot[dc_hash(path, n)];
-	if (s->dir != NULL && strlen(s->dir) == n && memcmp(s->dir, path, n) == 0 &&
-	    t - s->loaded < DC_TTL_NS)
-		return s->fd;
+	return s->dir != NULL && strlen(s->dir) == n && memcmp(s->dir, path, n) == 0 &&
+	       t - s->loaded < DC_TTL_NS ? s : NULL;
+}
+
+/* (Re)load the slot of path's parent directory. Write lock held. */
+static int dc_load(const struct backing *b, const char *path, size_t n, long long t)
+{
+	struct dc_slot *s = &b->dc->slot[dc_hash(path, n)];
+
 	dc_drop(s);
 	s->dir = strndup(path, n);
 	if (s->dir == NULL)
@@ -203,15 +199,46 @@ static int dc_parent(const struct backing *b, const char *path, const char **nam
 	return s->fd;
 }
 
+/* The fd of path's parent directory from the cache, or -errno; the cache
+ * stays locked (dc_leave) while the caller uses the fd. A hit only reads
+ * the cache, so threads looking at SRC at once do not wait on each other's
+ * system calls; a miss reloads the slot under the write lock. */
+static int dc_parent(const struct backing *b, const char *path, const char **name)
+{
+	const char *slash;
+	size_t n;
+	struct dc_slot *s;
+	long long t = now_ns();
+
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : (*path ? path : ".");
+	n = slash ? (size_t)(slash - path) : 0;
+	pthread_rwlock_rdlock(&b->dc->lk);
+	if (n == 0)
+		return b->rootfd;
+	if ((s = dc_hit(b, path, n, t)) != NULL)
+		return s->fd;
+	pthread_rwlock_unlock(&b->dc->lk);
+	pthread_rwlock_wrlock(&b->dc->lk);
+	s = dc_hit(b, path, n, t);      /* another thread may have loaded it */
+	return s != NULL ? s->fd : dc_load(b, path, n, t);
+}
+
+static void dc_leave(const struct backing *b)
+{
+	pthread_rwlock_unlock(&b->dc->lk);
+}
+
 int backing_stat(const struct backing *b, const char *path, struct stat *st)
 {
 	const char *name;
 	int fd, rc;
 
-	pthread_mutex_lock(&b->dc->mu);
 	fd = dc_parent(b, path, &name);
 	rc = fd < 0 ? fd : fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
-	pthread_mutex_unlock(&b->dc->mu);
+	dc_leave(b);
 	return rc;
 }
 
@@ -226,7 +253,6 @@ int backing_getxattr(const struct backing *b, const char *path, const char *attr
 	ssize_t n;
 	int fd;
 
-	pthread_mutex_lock(&b->dc->mu);
 	fd = dc_parent(b, path, &name);
 	if (fd >= 0 && strlen(name) > NAME_MAX)
 		fd = -ENAMETOOLONG;
@@ -235,7 +261,7 @@ int backing_getxattr(const struct backing *b, const char *path, const char *attr
 		n = lgetxattr(proc, attr, buf, size);
 		fd = n < 0 ? -errno : n > INT_MAX ? -E2BIG : (int)n;
 	}
-	pthread_mutex_unlock(&b->dc->mu);
+	dc_leave(b);
 	return fd;
 }
 
@@ -246,12 +272,11 @@ int backing_open_file(const struct backing *b, const char *path, int flags)
 
 	if (flags & (O_CREAT | O_TMPFILE))
 		return -EINVAL;
-	pthread_mutex_lock(&b->dc->mu);
 	fd = dc_parent(b, path, &name);
 	rc = fd < 0 ? fd : openat(fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && rc < 0)
 		rc = -errno;
-	pthread_mutex_unlock(&b->dc->mu);
+	dc_leave(b);
 	return rc;
 }
 
@@ -273,7 +298,7 @@ int backing_open(struct backing *b, const char *src)
 		b->dc = NULL;
 		return -e;
 	}
-	pthread_mutex_init(&b->dc->mu, NULL);
+	pthread_rwlock_init(&b->dc->lk, NULL);
 	for (size_t i = 0; i < DC_SLOTS; i++)
 		b->dc->slot[i].fd = -1;
 	return 0;
@@ -283,7 +308,7 @@ void backing_close(struct backing *b)
 {
 	if (b->dc != NULL) {
 		backing_forget_dirs(b);
-		pthread_mutex_destroy(&b->dc->mu);
+		pthread_rwlock_destroy(&b->dc->lk);
 		free(b->dc);
 		b->dc = NULL;
 	}

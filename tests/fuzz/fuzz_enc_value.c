@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stash = iv_stash_new();
 	if (doc == NULL || stash == NULL)
 		abort();
-	if (value_decrypt(doc, fuzz_key(), enc, enc_len, aad, aad_len, stash, &v, &err) == 0 &&
+	if (value_decrypt(doc, fuzz_key(), NULL, enc, enc_len, aad, aad_len, stash, &v, &err) == 0 &&
 	    v.type != VT_NULL && v.type != VT_INVALID && v.type != VT_COMMENT) {
 		struct buf out;
 

@@ -203,6 +203,64 @@ static void test_aes_roundtrip_random(void)
 	buf_free(&plain);
 }
 
+/* A key set up once (enc_key_new, the daemon's per-file path) gives what
+ * enc_decrypt gives, value after value: other IV lengths, a failed value
+ * (wrong AAD, another key) in between. */
+static void test_aes_keyed_matches(void)
+{
+	static const size_t ivls[] = { 32, 32, 12, 32, 16, 12, 32 };
+	uint8_t key[32], other[32], iv[32], iv2[64], pt[200];
+	struct buf enc = BUF_INIT, a = BUF_INIT_SECURE, b = BUF_INIT_SECURE;
+	struct sops_err err;
+	char ta[16], tb[16];
+	size_t la = 0, lb = 0;
+	struct enc_key *k, *ko;
+
+	CHECK(crypto_random(key, 32) == 0 && crypto_random(other, 32) == 0);
+	k = enc_key_new(key);
+	ko = enc_key_new(other);
+	CHECK(k != NULL && ko != NULL);
+	for (size_t i = 0; k != NULL && ko != NULL && i < sizeof(ivls) / sizeof(ivls[0]); i++) {
+		size_t n = 1 + i * 29 % (sizeof(pt) - 1);
+
+		CHECK(crypto_random(iv, 32) == 0 && crypto_random(pt, sizeof(pt)) == 0);
+		buf_truncate(&enc, 0);
+		CHECK(enc_encrypt(key, pt, n, "k:", 2, "str", iv, ivls[i], &enc, &err) == 0);
+		buf_truncate(&a, 0);
+		buf_truncate(&b, 0);
+		CHECK(enc_decrypt(key, (char *)enc.data, enc.len, "k:", 2, &a, ta, iv2, &la,
+				  &err) == 0);
+		CHECK(enc_decrypt_with(k, (char *)enc.data, enc.len, "k:", 2, &b, tb, iv2, &lb,
+				       &err) == 0);
+		CHECK_MEM(b.data, b.len, pt, n);
+		CHECK_MEM(a.data, a.len, b.data, b.len);
+		CHECK_STR(tb, ta);
+		CHECK(la == ivls[i] && lb == ivls[i] && memcmp(iv2, iv, lb) == 0);
+		/* failures leave the key usable for the next value */
+		buf_truncate(&b, 0);
+		CHECK(enc_decrypt_with(k, (char *)enc.data, enc.len, "x:", 2, &b, tb, iv2, &lb,
+				       &err) == -1);
+		CHECK_MSG(err, AUTH_FAIL);
+		CHECK(b.len == 0);
+		CHECK(enc_decrypt_with(ko, (char *)enc.data, enc.len, "k:", 2, &b, tb, iv2, &lb,
+				       &err) == -1);
+		CHECK_MSG(err, AUTH_FAIL);
+	}
+	/* the known answer through a keyed context */
+	enc_key_free(k);
+	k = enc_key_new(kat_key);
+	buf_truncate(&b, 0);
+	CHECK(k != NULL && enc_decrypt_with(k, KAT, strlen(KAT), "bar:", 4, &b, tb, iv2, &lb,
+					    &err) == 0);
+	CHECK_MEM(b.data, b.len, "foo", 3);
+	enc_key_free(k);
+	enc_key_free(ko);
+	enc_key_free(NULL);
+	buf_free(&enc);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 /* ---- real fixtures: every ENC string decrypts to the expected leaf ---- */
 
 struct cand {
@@ -412,6 +470,7 @@ static void test_aes_oneshot_mode(void)
 	CHECK(!gcm_oneshot_on());
 	gcm_oneshot_enable();
 	CHECK(gcm_oneshot_on());
+	CHECK(enc_key_new(kat_key) == NULL);     /* the CLI's values go one-shot */
 	test_aes_known_answer();
 	test_aes_tamper();
 	test_aes_roundtrip_random();
@@ -425,6 +484,7 @@ int main(void)
 	RUN(test_aes_format_errors);
 	RUN(test_enc_parse_greedy);
 	RUN(test_aes_roundtrip_random);
+	RUN(test_aes_keyed_matches);
 	RUN(test_aes_fixtures);
 	RUN(test_aes_fixture_mac);
 	RUN(test_oneshot_matches_evp);

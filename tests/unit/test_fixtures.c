@@ -43,7 +43,7 @@ static int collect_leaf(void *arg, const struct leaf_visit *v, struct sops_err *
 							v->encrypted ? "str" : "plain", val));
 		return 0;
 	}
-	if (value_decrypt(c->f->doc, c->f->key, v->n->val.s, v->n->val.len, v->aad, v->aad_len,
+	if (value_decrypt(c->f->doc, c->f->key, NULL, v->n->val.s, v->n->val.len, v->aad, v->aad_len,
 			  c->stash, &tv, err) != 0) {
 		if (v->is_comment)
 			return 0;

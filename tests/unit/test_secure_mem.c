@@ -287,6 +287,49 @@ static void test_threads(void)
 	CHECK(s1.bytes_in_use == s0.bytes_in_use);
 }
 
+/* A thread allocating and freeing small blocks keeps some (its cache):
+ * they come back wiped to that thread, and go back to the arena when it
+ * exits, so trimming can then release every chunk it used. */
+static void *cache_body(void *arg)
+{
+	static uint8_t *p[4000];        /* about 700 KiB: more than the free
+					   room of a chunk, so new chunks */
+	int ok = 1;
+
+	(void)arg;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 4000; i++) {
+			size_t n = 16 + (size_t)(i % 20) * 16;
+
+			p[i] = sm_alloc(n);
+			ok &= p[i] != NULL && all_zero(p[i], n);
+			if (p[i] != NULL)
+				memset(p[i], 0x5A, n);
+		}
+		for (int i = 4000; i-- > 0;)    /* the newest first: cached */
+			sm_free(p[i]);
+	}
+	return ok ? NULL : (void *)1;
+}
+
+static void test_thread_cache(void)
+{
+	pthread_t t;
+	void *rc = (void *)1;
+	struct sm_stats s0, s1;
+
+	sm_trim();
+	sm_stats(&s0);
+	CHECK(pthread_create(&t, NULL, cache_body, NULL) == 0);
+	CHECK(pthread_join(t, &rc) == 0);
+	CHECK(rc == NULL);              /* every reused block came back zeroed */
+	sm_stats(&s1);
+	CHECK(s1.allocations == s0.allocations && s1.bytes_in_use == s0.bytes_in_use);
+	sm_trim();
+	sm_stats(&s1);
+	CHECK(s1.bytes_mapped <= s0.bytes_mapped);   /* nothing left pinned */
+}
+
 static void test_wipe(void)
 {
 	uint8_t b[40];
@@ -307,6 +350,7 @@ int main(void)
 	RUN(test_trim_releases_chunks);
 	RUN(test_smaps_locked_dontdump);
 	RUN(test_threads);
+	RUN(test_thread_cache);
 	RUN(test_wipe);
 	return CHECK_DONE();
 }
