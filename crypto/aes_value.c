@@ -47,7 +47,7 @@ static long last_sep(const char *s, size_t from, long limit, const char *sep)
 	if (limit < 0 || (size_t)limit < from + k + 1)
 		return -1;
 	for (size_t i = (size_t)limit - k; i-- > from;)
-		if (memcmp(s + i, sep, k) == 0)
+		if (s[i] == sep[0] && memcmp(s + i, sep, k) == 0)
 			return (long)i;
 	return -1;
 }

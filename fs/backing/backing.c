@@ -363,41 +363,72 @@ int backing_open_path(const struct backing *b, const char *path, int flags, int 
 	return fd;
 }
 
-int backing_read_all(const struct backing *b, const char *path, size_t max,
-		     char **data, size_t *len)
+/* Read fd to its end into a heap buffer (at most max bytes, -EFBIG above),
+ * expecting about hint bytes: a regular file of the size the caller just
+ * saw takes one read(2). A short read is the end of a regular file. */
+static int read_fd(int fd, size_t max, size_t hint, char **data, size_t *len)
 {
-	int fd = backing_open_path(b, path, O_RDONLY, 0);
-	struct stat st;
-	char *d;
-	size_t n = 0;
+	size_t cap = (hint < max ? hint : max) + 1, n = 0;
+	char *d = malloc(cap + 1), *nd;
 
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if ((size_t)st.st_size > max) {
-		close(fd);
-		return -EFBIG;
-	}
-	d = malloc((size_t)st.st_size + 1);
-	if (d == NULL) {
-		close(fd);
+	if (d == NULL)
 		return -ENOMEM;
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, d + n, (size_t)st.st_size - n);
+	for (;;) {
+		ssize_t r = read(fd, d + n, cap - n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			break;
+		if (r < 0) {
+			free(d);
+			return -errno;
+		}
 		n += (size_t)r;
+		if (n < cap)
+			break;                  /* short: the end */
+		if (cap > max) {
+			free(d);
+			return -EFBIG;
+		}
+		cap = cap > max / 2 ? max + 1 : cap * 2;   /* it grew meanwhile */
+		if ((nd = realloc(d, cap + 1)) == NULL) {
+			free(d);
+			return -ENOMEM;
+		}
+		d = nd;
 	}
-	close(fd);
 	d[n] = '\0';
 	*data = d;
 	*len = n;
 	return 0;
+}
+
+int backing_read_file(const struct backing *b, const char *path, size_t max, size_t hint,
+		      char **data, size_t *len)
+{
+	/* through the parent's cached fd: one component to resolve */
+	int fd = backing_open_file(b, path, O_RDONLY), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = read_fd(fd, max, hint, data, len);
+	close(fd);
+	return rc == -EISDIR ? -EINVAL : rc;
+}
+
+int backing_read_all(const struct backing *b, const char *path, size_t max,
+		     char **data, size_t *len)
+{
+	int fd = backing_open_file(b, path, O_RDONLY), rc;
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	else if ((size_t)st.st_size > max)
+		rc = -EFBIG;
+	else
+		rc = read_fd(fd, max, (size_t)st.st_size, data, len);
+	close(fd);
+	return rc;
 }

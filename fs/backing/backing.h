@@ -48,9 +48,14 @@ int backing_getxattr(const struct backing *b, const char *path, const char *attr
 /* Forget cached directories (after renaming or removing one). */
 void backing_forget_dirs(const struct backing *b);
 
-/* Read a whole regular file at path (up to max bytes; -EFBIG above). The
+/* Read a whole regular file at path (up to max bytes; -EFBIG above),
+ * opened through the directory cache above like backing_open_file. The
  * caller frees *data. Returns 0 or -errno. */
 int backing_read_all(const struct backing *b, const char *path, size_t max,
 		     char **data, size_t *len);
+/* The same for a regular file the caller has just stat'ed (hint: its
+ * size): no fstat, and one read(2) when the size still holds. */
+int backing_read_file(const struct backing *b, const char *path, size_t max, size_t hint,
+		      char **data, size_t *len);
 
 #endif

@@ -115,7 +115,8 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 	e->kind = VF_PLAIN;
 	if (!S_ISREG(st->st_mode) || (size_t)st->st_size > fs->o.max_file)
 		return;
-	if (backing_read_all(&fs->b, e->path, fs->o.max_file, &text, &len) != 0)
+	if (backing_read_file(&fs->b, e->path, fs->o.max_file, (size_t)st->st_size,
+			      &text, &len) != 0)
 		return;
 	/* merge conflicts (#12): a file git is merging shows the merge */
 	if (conflict_view_load(fs, e, text, len)) {
