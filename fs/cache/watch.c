@@ -2,6 +2,7 @@
 #include "watch.h"
 #include "kinval.h"
 #include "../entries/names.h"
+#include "../../common/dirents.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -65,14 +66,24 @@ static int set_dir(int wd, char *path)
 	return 0;
 }
 
+/* Is the entry a directory (a file system without d_type: asked)? */
+static int is_subdir(int dfd, const struct dirent64 *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Watch the directory path (mount path; fd: it, opened below SRC) and,
  * recursively, its subdirectories. Takes ownership of fd. */
 static void add_tree(int fd, const char *path)
 {
 	char proc[64];
 	int wd;
-	DIR *d;
-	struct dirent *de;
+	struct dirents *d;
+	const struct dirent64 *de;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	wd = inotify_add_watch(W.ifd, proc, WMASK);
@@ -90,15 +101,13 @@ static void add_tree(int fd, const char *path)
 		free(copy);
 		W.full = 1;
 	}
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
+	if ((d = dirents_open(fd)) == NULL)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	while ((de = dirents_next(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !is_subdir(dirents_fd(d), de))
 			continue;
-		int cfd = openat(dirfd(d), de->d_name,
+		int cfd = openat(dirents_fd(d), de->d_name,
 				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		char *sub = join(path, de->d_name);
 
@@ -108,7 +117,7 @@ static void add_tree(int fd, const char *path)
 			close(cfd);
 		free(sub);
 	}
-	closedir(d);
+	dirents_close(d);
 }
 
 static void watch_path(const char *path)

@@ -3,6 +3,7 @@
 #include "ent.h"
 #include "names.h"
 #include "plain.h"
+#include "../../common/dirents.h"
 #include "../../common/jobq.h"
 #include "../../common/recent.h"
 
@@ -44,35 +45,30 @@ int ahead_default_threads(void)
 	return n <= 1 ? 0 : n > 4 ? 4 : (int)n;
 }
 
-static DIR *open_dir(struct sopsfs *fs, const char *dir)
+static struct dirents *open_dir(struct sopsfs *fs, const char *dir)
 {
-	int fd = backing_open_path(&fs->b, dir, O_RDONLY | O_DIRECTORY, 0);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-
-	if (d == NULL && fd >= 0)
-		close(fd);
-	return d;
+	return dirents_open(backing_open_path(&fs->b, dir, O_RDONLY | O_DIRECTORY, 0));
 }
 
-static int is_dir(DIR *d, const struct dirent *de)
+static int is_dir(struct dirents *d, const struct dirent64 *de)
 {
 	struct stat st;
 
 	if (de->d_type != DT_UNKNOWN)
 		return de->d_type == DT_DIR;
-	return fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	return fstatat(dirents_fd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       S_ISDIR(st.st_mode);
 }
 
 /* Queue the regular files of dir; *budget counts down. */
 static void queue_files(struct ahead *a, const char *dir, size_t *budget)
 {
-	DIR *d = open_dir(a->fs, dir);
-	struct dirent *de;
+	struct dirents *d = open_dir(a->fs, dir);
+	const struct dirent64 *de;
 
 	if (d == NULL)
 		return;
-	while (*budget > 0 && (de = readdir(d)) != NULL) {
+	while (*budget > 0 && (de = dirents_next(d)) != NULL) {
 		char *p;
 
 		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
@@ -82,7 +78,7 @@ static void queue_files(struct ahead *a, const char *dir, size_t *budget)
 			break;          /* the queue is full */
 		(*budget)--;
 	}
-	closedir(d);
+	dirents_close(d);
 }
 
 static int by_name(const void *x, const void *y)
@@ -93,13 +89,13 @@ static int by_name(const void *x, const void *y)
 /* The subdirectories of parent in name order (heap array of *n heap names). */
 static char **subdirs(struct ahead *a, const char *parent, size_t *n)
 {
-	DIR *d = open_dir(a->fs, parent);
-	struct dirent *de;
+	struct dirents *d = open_dir(a->fs, parent);
+	const struct dirent64 *de;
 	char **v = NULL;
 	size_t cap = 0;
 
 	*n = 0;
-	while (d != NULL && (de = readdir(d)) != NULL) {
+	while (d != NULL && (de = dirents_next(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
 		    strcmp(de->d_name, ".git") == 0 || !is_dir(d, de))
 			continue;
@@ -113,8 +109,7 @@ static char **subdirs(struct ahead *a, const char *parent, size_t *n)
 		if ((v[*n] = strdup(de->d_name)) != NULL)
 			(*n)++;
 	}
-	if (d != NULL)
-		closedir(d);
+	dirents_close(d);
 	if (v != NULL)
 		qsort(v, *n, sizeof(*v), by_name);
 	return v;

@@ -5,6 +5,7 @@
 #include "../prefetch/prefetch.h"
 #include "../entries/links.h"
 #include "../entries/plain.h"
+#include "../../common/dirents.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -217,9 +218,9 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	 * libfuse take a node reference per entry that the kernel never
 	 * forgets. The kernel looks entries up when it needs them. */
 	struct dir_fill d = { buf, filler, path, 0 };
-	struct dirent *de;
+	const struct dirent64 *de;
+	struct dirents *dir;
 	struct stat st;
-	DIR *dir;
 	int fd;
 
 	(void)off; (void)fi; (void)flags;
@@ -227,13 +228,10 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	fd = backing_open_path(&fs->b, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
+	if ((dir = dirents_open(fd)) == NULL)
 		return -errno;
-	}
 	RDLOCK(fs);
-	while ((de = readdir(dir)) != NULL) {
+	while ((de = dirents_next(dir)) != NULL) {
 		if (hidden(fs, path, de->d_name))
 			continue;
 		memset(&st, 0, sizeof(st));
@@ -244,7 +242,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	}
 	fill_virt(fs, &d);
 	UNLOCK(fs);
-	closedir(dir);
+	dirents_close(dir);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "unwrap.h"
 #include "../entries/names.h"
 #include "../../codec/core/sops_file.h"
+#include "../../common/dirents.h"
 #include "../../common/jobq.h"
 #include "../../common/recent.h"
 
@@ -131,9 +132,8 @@ void prefetch_free(struct prefetch *p)
 
 void prefetch_dir(struct prefetch *p, const char *dir)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	const struct dirent64 *de;
+	struct dirents *d;
 
 	if (p == NULL || p->q == NULL)
 		return;
@@ -146,19 +146,16 @@ void prefetch_dir(struct prefetch *p, const char *dir)
 	pthread_mutex_unlock(&p->mu);
 	if (skip)
 		return;
-	fd = backing_open_path(&p->fs->b, dir, O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	d = dirents_open(backing_open_path(&p->fs->b, dir, O_RDONLY | O_DIRECTORY, 0));
+	if (d == NULL)
 		return;
-	}
-	while ((de = readdir(d)) != NULL) {
+	while ((de = dirents_next(d)) != NULL) {
 		if (de->d_type != DT_REG || names_is_internal(de->d_name))
 			continue;
 		if (jobq_push(p->q, names_join(dir, de->d_name), 0) != 0)
 			break;                  /* the queue is full */
 	}
-	closedir(d);
+	dirents_close(d);
 }
 
 void prefetch_parent(struct prefetch *p, const char *path)

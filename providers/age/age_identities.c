@@ -28,7 +28,9 @@
 #define MAX_UNUSED 16
 #define MAX_READERS 4
 
-static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Unwraps hold it for reading (in parallel: the identities are read-only
+ * while loaded); loading and forgetting hold it for writing. */
+static pthread_rwlock_t store_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static struct {
 	int loaded;
@@ -491,22 +493,29 @@ static void load(const char *recipient)
 
 /* ---- public ----------------------------------------------------------- */
 
-void age_identities_lock(void)
+static int store_ready(void)
 {
-	pthread_mutex_lock(&store_lock);
+	return store.loaded && store.n > 0;
 }
 
-void age_identities_unlock(void)
+struct age_identity *const *age_identities_acquire(const char *recipient, size_t *n)
 {
-	pthread_mutex_unlock(&store_lock);
-}
-
-struct age_identity *const *age_identities_get(const char *recipient, size_t *n)
-{
-	if (!store.loaded || store.n == 0)
-		load(recipient ? recipient : "");
+	pthread_rwlock_rdlock(&store_lock);
+	if (!store_ready()) {
+		/* load (again: sops loads on every decrypt) with the store to
+		 * ourselves; the write lock is kept until age_identities_release */
+		pthread_rwlock_unlock(&store_lock);
+		pthread_rwlock_wrlock(&store_lock);
+		if (!store_ready())
+			load(recipient ? recipient : "");
+	}
 	*n = store.n;
 	return store.ids;
+}
+
+void age_identities_release(void)
+{
+	pthread_rwlock_unlock(&store_lock);
 }
 
 int age_identities_error(struct sops_err *err, const char *msg, const char *reason)
@@ -539,29 +548,28 @@ int age_identities_load(struct sops_err *err)
 	size_t n;
 	int rc = 0;
 
-	age_identities_lock();
-	age_identities_get("", &n);
+	age_identities_acquire("", &n);
 	if (n == 0)
 		rc = age_identities_error(err, "failed to load age identities", NULL);
 	else
 		err_clear(err);
-	age_identities_unlock();
+	age_identities_release();
 	return rc;
 }
 
 void age_identities_forget(void)
 {
-	age_identities_lock();
+	pthread_rwlock_wrlock(&store_lock);
 	store_clear();
-	age_identities_unlock();
+	pthread_rwlock_unlock(&store_lock);
 }
 
 size_t age_identities_count(void)
 {
 	size_t n;
 
-	age_identities_lock();
+	pthread_rwlock_rdlock(&store_lock);
 	n = store.n;
-	age_identities_unlock();
+	pthread_rwlock_unlock(&store_lock);
 	return n;
 }

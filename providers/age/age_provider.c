@@ -110,8 +110,7 @@ static int age_unwrap(const struct master_key *mk, struct buf *out, struct sops_
 	size_t n;
 	int rc = 0;
 
-	age_identities_lock();
-	ids = age_identities_get(rcpt ? rcpt->value : "", &n);
+	ids = age_identities_acquire(rcpt ? rcpt->value : "", &n);
 	if (n == 0) {
 		rc = age_identities_error(err, "failed to load age identities", NULL);
 	} else if (enc == NULL) {
@@ -125,7 +124,7 @@ static int age_unwrap(const struct master_key *mk, struct buf *out, struct sops_
 			rc = err_set(err, EX_NO_DATA_KEY, "failed to copy age decrypted data into "
 				     "bytes.Buffer: %s", why.msg);
 	}
-	age_identities_unlock();
+	age_identities_release();
 	return rc;
 }
 

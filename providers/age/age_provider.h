@@ -36,14 +36,13 @@ size_t age_identities_count(void);
 
 /* ---- used by age_provider.c (age_identities.c) ---------------------- */
 
-/* The store is guarded by one mutex; the provider holds it while it uses
- * the identities. */
-void age_identities_lock(void);
-void age_identities_unlock(void);
-/* With the lock held: load if nothing is loaded yet (recipient goes to
- * SOPS_AGE_RECIPIENT for key commands), then return the identities. */
-struct age_identity *const *age_identities_get(const char *recipient, size_t *n);
-/* With the lock held: sops' formatError(msg, reason, errs, unused) for the
+/* Take the store (a read lock: unwraps run in parallel), loading it first
+ * if nothing is loaded yet (recipient goes to SOPS_AGE_RECIPIENT for key
+ * commands), and return the identities; *n is 0 when none could be
+ * loaded. Every call is paired with age_identities_release(). */
+struct age_identity *const *age_identities_acquire(const char *recipient, size_t *n);
+void age_identities_release(void);
+/* With the store taken: sops' formatError(msg, reason, errs, unused) for the
  * last load: "<msg>[: <reason>][. Errors while loading age identities:
  * ...][. Did not find keys in location(s) ...]". reason may be NULL. */
 int age_identities_error(struct sops_err *err, const char *msg, const char *reason);

@@ -1,7 +1,11 @@
 /* test_age_ids.c - age provider failures and identities: tampering, sops'
  * error texts, identity sources, encrypted ssh keys, bad recipients,
- * SOPS_AGE_SSH_PRIVATE_KEY_CMD splitting. */
+ * SOPS_AGE_SSH_PRIVATE_KEY_CMD splitting, unwraps in parallel with the
+ * identities forgotten under them. */
 #include "age_util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 /* ---- failures --------------------------------------------------------- */
 
@@ -257,6 +261,78 @@ static void test_shlex(void)
 	CHECK_STR(why, "EOF found when expecting closing quote");
 }
 
+/* ---- unwraps in parallel ------------------------------------------------ */
+
+#define PAR_THREADS 4
+#define PAR_ROUNDS 60
+
+static const char *par_enc;
+static uint8_t par_key[32];
+static atomic_int par_ok, par_bad, par_stop;
+
+static void *par_unwrap(void *arg)
+{
+	struct buf out = BUF_INIT_SECURE;
+	struct sops_err err;
+
+	(void)arg;
+	for (int i = 0; i < PAR_ROUNDS; i++) {
+		if (unwrap_enc(par_enc, "", &out, &err) == 0 && out.len == 32 &&
+		    memcmp(out.data, par_key, 32) == 0)
+			atomic_fetch_add(&par_ok, 1);
+		else
+			atomic_fetch_add(&par_bad, 1);
+	}
+	buf_free(&out);
+	return NULL;
+}
+
+static void *par_forget(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&par_stop)) {
+		age_identities_forget();        /* the next unwrap loads again */
+		usleep(200);
+	}
+	return NULL;
+}
+
+/* Unwraps share the identities (a read lock) while a SIGUSR1-like forget
+ * drops them between unwraps: every unwrap gets the key, none sees freed
+ * identities (ASan). */
+static void test_parallel_unwraps(void)
+{
+	struct age_identity *id;
+	struct buf sid = BUF_INIT_SECURE, rcpt = BUF_INIT;
+	pthread_t th[PAR_THREADS], fg;
+	char *enc;
+
+	for (int i = 0; i < 32; i++)
+		par_key[i] = (uint8_t)(i * 7 + 1);
+	CHECK(age_x25519_identity_generate(&id) == 0);
+	age_x25519_identity_string(id, &sid);
+	age_x25519_recipient_string(id->pub, &rcpt);
+	reset_env(tmpdir);
+	setenv("SOPS_AGE_KEY", (char *)sid.data, 1);
+	enc = wrap_enc((char *)rcpt.data, par_key, 32);
+	CHECK(enc != NULL);
+	par_enc = enc;
+	CHECK(pthread_create(&fg, NULL, par_forget, NULL) == 0);
+	for (int i = 0; i < PAR_THREADS; i++)
+		CHECK(pthread_create(&th[i], NULL, par_unwrap, NULL) == 0);
+	for (int i = 0; i < PAR_THREADS; i++)
+		pthread_join(th[i], NULL);
+	atomic_store(&par_stop, 1);
+	pthread_join(fg, NULL);
+	CHECKF(atomic_load(&par_ok) == PAR_THREADS * PAR_ROUNDS && atomic_load(&par_bad) == 0,
+	       "%d unwraps right, %d wrong", atomic_load(&par_ok), atomic_load(&par_bad));
+	reset_env(tmpdir);
+	free(enc);
+	buf_free(&sid);
+	buf_free(&rcpt);
+	age_identity_free(id);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_age.XXXXXX");
@@ -270,6 +346,7 @@ int main(void)
 	RUN(test_encrypted_ssh_key);
 	RUN(test_recipient_errors);
 	RUN(test_shlex);
+	RUN(test_parallel_unwraps);
 	age_identities_forget();
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return CHECK_DONE();
