@@ -2,7 +2,9 @@
 #include "dirents.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DIRENTS_BUF 16384
@@ -54,6 +56,15 @@ const struct dirent64 *dirents_next(struct dirents *d)
 int dirents_fd(const struct dirents *d)
 {
 	return d->fd;
+}
+
+int dirents_is_dir(const struct dirents *d, const struct dirent64 *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(d->fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 void dirents_close(struct dirents *d)

@@ -18,6 +18,9 @@ struct dirents *dirents_open(int fd);
 const struct dirent64 *dirents_next(struct dirents *d);
 /* The directory's descriptor, for *at() calls on its entries. */
 int dirents_fd(const struct dirents *d);
+/* Is the entry a directory? Its d_type, or an fstatat on file systems
+ * that leave it DT_UNKNOWN (a symlink is not a directory). */
+int dirents_is_dir(const struct dirents *d, const struct dirent64 *de);
 /* Close the directory and free d (NULL is fine). */
 void dirents_close(struct dirents *d);
 

@@ -66,16 +66,6 @@ static int set_dir(int wd, char *path)
 	return 0;
 }
 
-/* Is the entry a directory (a file system without d_type: asked)? */
-static int is_subdir(int dfd, const struct dirent64 *de)
-{
-	struct stat st;
-
-	if (de->d_type != DT_UNKNOWN)
-		return de->d_type == DT_DIR;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Watch the directory path (mount path; fd: it, opened below SRC) and,
  * recursively, its subdirectories. Takes ownership of fd. */
 static void add_tree(int fd, const char *path)
@@ -105,7 +95,7 @@ static void add_tree(int fd, const char *path)
 		return;
 	while ((de = dirents_next(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !is_subdir(dirents_fd(d), de))
+		    !dirents_is_dir(d, de))
 			continue;
 		int cfd = openat(dirents_fd(d), de->d_name,
 				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -50,16 +50,6 @@ static struct dirents *open_dir(struct sopsfs *fs, const char *dir)
 	return dirents_open(backing_open_path(&fs->b, dir, O_RDONLY | O_DIRECTORY, 0));
 }
 
-static int is_dir(struct dirents *d, const struct dirent64 *de)
-{
-	struct stat st;
-
-	if (de->d_type != DT_UNKNOWN)
-		return de->d_type == DT_DIR;
-	return fstatat(dirents_fd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode);
-}
-
 /* Queue the regular files of dir; *budget counts down. */
 static void queue_files(struct ahead *a, const char *dir, size_t *budget)
 {
@@ -97,7 +87,7 @@ static char **subdirs(struct ahead *a, const char *parent, size_t *n)
 	*n = 0;
 	while (d != NULL && (de = dirents_next(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, ".git") == 0 || !is_dir(d, de))
+		    strcmp(de->d_name, ".git") == 0 || !dirents_is_dir(d, de))
 			continue;
 		if (*n + 1 >= cap) {
 			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
