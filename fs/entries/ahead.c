@@ -17,18 +17,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AHEAD_MAX_QUEUE (4 * AHEAD_MAX_FILES)
 #define AHEAD_MAX_SIZE (1 << 20)   /* larger files are left to readers */
 
-enum { JOB_FILE, JOB_FILES, JOB_SIBLINGS };
+enum { JOB_FILE, JOB_FILES, JOB_SIBLINGS, JOB_MORE };
 
 struct ahead {
 	struct sopsfs *fs;
 	struct jobq *q;
-	pthread_mutex_t mu;      /* seen, last */
+	size_t window;           /* files queued at a time */
+	pthread_mutex_t mu;      /* seen, last, more */
 	struct recent seen;      /* directories queued lately ("f:" its files,
 				    "s:" its subdirectories' files) */
 	char *last;              /* directory of the reader's last decryption */
+	/* a parent with more directories than one window: the next window is
+	 * queued when the reader reaches a view of a directory named mark or
+	 * later, and starts at the directory named next */
+	struct { char *parent, *next, *mark; } more;
 };
 
 static __thread int in_worker;
@@ -50,25 +54,36 @@ static struct dirents *open_dir(struct sopsfs *fs, const char *dir)
 	return dirents_open(backing_open_path(&fs->b, dir, O_RDONLY | O_DIRECTORY, 0));
 }
 
-/* Queue the regular files of dir; *budget counts down. */
-static void queue_files(struct ahead *a, const char *dir, size_t *budget)
+/* Queue the regular files of dir; *budget counts down. -1 when the budget
+ * or the queue ran out (dir may not be done), 0 otherwise. */
+static int queue_files(struct ahead *a, const char *dir, size_t *budget)
 {
 	struct dirents *d = open_dir(a->fs, dir);
 	const struct dirent64 *de;
+	int rc = 0;
 
 	if (d == NULL)
-		return;
-	while (*budget > 0 && (de = dirents_next(d)) != NULL) {
+		return 0;
+	while ((de = dirents_next(d)) != NULL) {
 		char *p;
 
 		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) ||
-		    names_is_internal(de->d_name) || (p = names_join(dir, de->d_name)) == NULL)
+		    names_is_internal(de->d_name))
 			continue;
-		if (jobq_push(a->q, p, JOB_FILE) != 0)
-			break;          /* the queue is full */
+		if (*budget == 0) {
+			rc = -1;
+			break;
+		}
+		if ((p = names_join(dir, de->d_name)) == NULL)
+			continue;
+		if (jobq_push(a->q, p, JOB_FILE) != 0) {
+			rc = -1;        /* the queue is full */
+			break;
+		}
 		(*budget)--;
 	}
 	dirents_close(d);
+	return rc;
 }
 
 static int by_name(const void *x, const void *y)
@@ -105,35 +120,85 @@ static char **subdirs(struct ahead *a, const char *parent, size_t *n)
 	return v;
 }
 
-/* The files of the directories beside dir: those after it by name first
- * (a reader going through them in order is there next), then those
- * before it. */
-static void siblings(struct ahead *a, const char *dir)
+static void more_clear(struct ahead *a)
 {
-	const char *slash = strrchr(dir, '/'), *me = slash ? slash + 1 : dir;
-	char parent[4096];
-	size_t budget = AHEAD_MAX_FILES, n = 0, at;
-	char **sib;
+	free(a->more.parent);
+	free(a->more.next);
+	free(a->more.mark);
+	memset(&a->more, 0, sizeof(a->more));
+}
 
-	if (slash == NULL || strcmp(dir, "/") == 0 || (size_t)(slash - dir) >= sizeof(parent))
-		return;
+/* Remember where the window over parent's directories stopped (next NULL:
+ * it reached the end). */
+static void more_set(struct ahead *a, const char *parent, const char *next, const char *mark)
+{
+	pthread_mutex_lock(&a->mu);
+	if (next != NULL || (a->more.parent != NULL && strcmp(a->more.parent, parent) == 0))
+		more_clear(a);
+	if (next != NULL) {
+		a->more.parent = strdup(parent);
+		a->more.next = strdup(next);
+		a->more.mark = strdup(mark != NULL ? mark : next);
+		if (a->more.parent == NULL || a->more.next == NULL || a->more.mark == NULL)
+			more_clear(a);
+	}
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* Split dir into its parent (copied to parent) and its name (returned);
+ * NULL for "/" or a parent longer than size. */
+static const char *split(const char *dir, char *parent, size_t size)
+{
+	const char *slash = strrchr(dir, '/');
+
+	if (slash == NULL || strcmp(dir, "/") == 0 || (size_t)(slash - dir) >= size)
+		return NULL;
 	if (slash == dir) {
 		strcpy(parent, "/");
 	} else {
 		memcpy(parent, dir, (size_t)(slash - dir));
 		parent[slash - dir] = '\0';
 	}
-	sib = subdirs(a, parent, &n);
-	for (at = 0; at < n && strcmp(sib[at], me) <= 0; at++)
-		;
-	for (size_t k = 0; k < n; k++) {
-		const char *name = sib[(at + k) % n];
-		char *p = strcmp(name, me) == 0 ? NULL : names_join(parent, name);
+	return slash + 1;
+}
 
-		if (p != NULL && !names_in_git(p))
-			queue_files(a, p, &budget);
+/* Queue the files of the directories beside dir, one window of at most
+ * a->window files. JOB_SIBLINGS: those after dir by name first (a
+ * reader going through them in order is there next), then those before
+ * it. JOB_MORE: dir and those after it, the window after the last one. A
+ * window that stops before the end leaves its place in a->more, with a
+ * mark halfway through it. */
+static void siblings(struct ahead *a, const char *dir, int kind)
+{
+	char parent[4096];
+	const char *me = split(dir, parent, sizeof(parent)), *mark = NULL;
+	size_t budget = a->window, n = 0, at, span, k;
+	int partial = 0;
+	char **sib;
+
+	if (me == NULL)
+		return;
+	sib = subdirs(a, parent, &n);
+	for (at = 0; at < n && strcmp(sib[at], me) < (kind == JOB_MORE ? 0 : 1); at++)
+		;
+	span = kind == JOB_MORE ? n - at : n;
+	for (k = 0; k < span && budget > 0; k++) {
+		const char *name = sib[(at + k) % n];
+		char *p;
+
+		if ((kind == JOB_SIBLINGS && strcmp(name, me) == 0) ||
+		    (p = names_join(parent, name)) == NULL)
+			continue;
+		partial = !names_in_git(p) && queue_files(a, p, &budget) != 0;
 		free(p);
+		if (mark == NULL && budget <= a->window / 2)
+			mark = name;
+		if (partial)
+			break;          /* the window is full inside name */
 	}
+	/* the next window starts where this one stopped, if that is before
+	 * the end of the names (after wrapping round, the rest is dropped) */
+	more_set(a, parent, k < span && at + k < n ? sib[at + k] : NULL, mark);
 	for (size_t k = 0; k < n; k++)
 		free(sib[k]);
 	free(sib);
@@ -166,14 +231,15 @@ static void prepare(struct ahead *a, const char *path)
 
 static void run(void *arg, const char *name, int kind)
 {
-	size_t budget = AHEAD_MAX_FILES;
+	struct ahead *a = arg;
+	size_t budget = a->window;
 
 	if (kind == JOB_FILES)
-		queue_files(arg, name, &budget);
-	else if (kind == JOB_SIBLINGS)
-		siblings(arg, name);
+		queue_files(a, name, &budget);
+	else if (kind == JOB_SIBLINGS || kind == JOB_MORE)
+		siblings(a, name, kind);
 	else
-		prepare(arg, name);
+		prepare(a, name);
 }
 
 static void worker_start(void)
@@ -188,8 +254,10 @@ struct ahead *ahead_new(struct sopsfs *fs, int nthreads)
 	if (nthreads <= 0 || (a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->fs = fs;
+	a->window = fs->o.ahead_window ? fs->o.ahead_window : AHEAD_MAX_FILES;
 	pthread_mutex_init(&a->mu, NULL);
-	a->q = jobq_new(nthreads, AHEAD_MAX_QUEUE, run, a, worker_start);
+	/* room for the window the reader is in and the next ones */
+	a->q = jobq_new(nthreads, 4 * a->window, run, a, worker_start);
 	if (a->q == NULL) {
 		ahead_free(a);
 		return NULL;
@@ -204,6 +272,7 @@ void ahead_free(struct ahead *a)
 	jobq_free(a->q);
 	recent_clear(&a->seen);
 	free(a->last);
+	more_clear(a);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
@@ -217,6 +286,7 @@ void ahead_cancel(struct ahead *a)
 	recent_clear(&a->seen);
 	free(a->last);
 	a->last = NULL;
+	more_clear(a);
 	pthread_mutex_unlock(&a->mu);
 }
 
@@ -269,4 +339,30 @@ void ahead_note(struct ahead *a, const char *path)
 	free(a->last);
 	a->last = dir;
 	pthread_mutex_unlock(&a->mu);
+	ahead_reached(a, path);         /* a reader overtaking the window */
+}
+
+/* A reader reached a view decrypted ahead: past the mark of a window over
+ * its parent's directories, queue the next window. */
+void ahead_reached(struct ahead *a, const char *path)
+{
+	char dir[4096], parent[4096];
+	const char *slash = strrchr(path, '/'), *me;
+	char *job = NULL;
+
+	if (a == NULL || in_worker || slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+		return;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if ((me = split(dir, parent, sizeof(parent))) == NULL)
+		return;
+	pthread_mutex_lock(&a->mu);
+	if (a->more.parent != NULL && strcmp(a->more.parent, parent) == 0 &&
+	    strcmp(me, a->more.mark) >= 0) {
+		job = names_join(parent, a->more.next);
+		more_clear(a);          /* the job sets the one after */
+	}
+	pthread_mutex_unlock(&a->mu);
+	if (job != NULL)
+		jobq_push(a->q, job, JOB_MORE);
 }

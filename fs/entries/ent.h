@@ -85,6 +85,8 @@ struct ent {
 	struct bident cached_bid;   /* ordinary file: identity whose pages the
 				       kernel may keep (keep_cache) */
 	unsigned plain_cached : 1;
+	unsigned ahead_made : 1;    /* view decrypted ahead (fs/entries/ahead.h)
+				       that no reader has reached yet */
 	char *err;                  /* why it cannot be decrypted / committed (heap) */
 
 	/* writing */

@@ -108,6 +108,10 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 	if (e->kind != VF_UNKNOWN && bident_eq(&now, &e->bid) &&
 	    (e->kind != VF_SOPS || e->view != NULL)) {
 		e->view_used = time(NULL);
+		if (e->ahead_made && !ahead_in_worker()) {
+			e->ahead_made = 0;
+			ahead_reached(fs->ahead, e->path);  /* speed: the next window */
+		}
 		return;
 	}
 	ent_drop_view(fs, e);
@@ -131,6 +135,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		ahead_note(fs->ahead, e->path);         /* speed: its neighbours next */
 		if (ent_set_view(fs, e, sf->view.data, sf->view.len) == 0) {
 			e->kind = VF_SOPS;
+			e->ahead_made = ahead_in_worker() ? 1 : 0;
 			ent_clear_error(e);
 		} else {
 			e->kind = VF_ERROR;

@@ -68,6 +68,7 @@ struct cli_opts {
 	int audit_required;
 	char *cache_timeout;            /* speed: kernel cache */
 	char *ahead;                    /* speed: decrypt-ahead workers */
+	unsigned ahead_window;          /* ... files queued per window */
 };
 
 #define OPT(t, p) { t, offsetof(struct cli_opts, p), 1 }
@@ -89,6 +90,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("audit_required", audit_required),
 	OPT("cache_timeout=%s", cache_timeout),
 	OPT("ahead=%s", ahead),
+	OPT("ahead_window=%u", ahead_window),
 	FUSE_OPT_KEY("allow_other", 1),
 	FUSE_OPT_KEY("ro", 2),
 	FUSE_OPT_END
@@ -143,6 +145,9 @@ static const char mount_usage[] =
 "  -o ahead=N           threads decrypting age-only SOPS files near the ones\n"
 "                       being read (default: one per CPU, at most 4; none on\n"
 "                       one CPU, with 0 or off, or when audit= is set)\n"
+"  -o ahead_window=4096 files they queue at a time on a pass through many\n"
+"                       directories (the next window when the reader is\n"
+"                       halfway through)\n"
 "  -o allow_other       let other users in (implies default_permissions; what\n"
 "                       they create is theirs when the daemon runs as root);\n"
 "                       without it only the mounting user can access MNT\n"
@@ -252,6 +257,11 @@ static int parse(int argc, char **argv, struct sopsfs *fs, struct fuse_args *arg
 	free(o.cache_timeout);
 	if (parse_ahead(fs, o.ahead) != 0)
 		return -1;
+	fs->o.ahead_window = o.ahead_window ? o.ahead_window : AHEAD_MAX_FILES;
+	if (fs->o.ahead_window > AHEAD_MAX_WINDOW) {
+		fprintf(stderr, "sopsfs: ahead_window must be at most %d\n", AHEAD_MAX_WINDOW);
+		return -1;
+	}
 	if (o.allow_other)
 		fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, src_arg);

@@ -41,6 +41,7 @@ struct sopsfs_opts {
 	int kms_parallel;          /* prefetch workers (-o kms_parallel=, 16) */
 	int prefetch;              /* -o prefetch=on|off (default on) */
 	int ahead;                 /* speed: decrypt-ahead workers (-o ahead=N) */
+	size_t ahead_window;       /* ... files queued at a time (-o ahead_window=N) */
 	int leak_guard;            /* enum leak_mode (fs/guard/guard.h) */
 	char *audit;               /* audit log: absolute path or "syslog" */
 	int audit_required;        /* refuse decrypting opens if it fails */

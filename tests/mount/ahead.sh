@@ -108,3 +108,34 @@ mkdir -p "$TMP/nomnt"
 "$SOPSFS_MOUNT_BIN" src "$TMP/nomnt" -f -o ahead=x >/dev/null 2>e3; rc=$?
 mountpoint -q "$TMP/nomnt" && fusermount3 -u "$TMP/nomnt"
 [ "$rc" != 0 ] && grep -q 'ahead=x' e3 && ok "ahead=x is refused with a message" || fail "ahead=x" "rc=$rc $(cat e3)"
+
+# a pass through more directories than one window (ahead_window=4 files):
+# the next window is queued when the reader reaches the middle of the last
+MNT=$(new_mountpoint)
+mount_sopsfs src "$MNT" -o ahead=1,ahead_window=4 || { fail "mount ahead_window" "$(cat "$TMP/mount.log")"; exit 0; }
+cat "$MNT/apps/app01/secret.yaml" "$MNT/apps/app02/secret.yaml" >/dev/null
+# app01's 2 and app02's, then a window of 4 files: app03, app04, app05 (2)
+n1=$(wait_decrypts "$MNT" 6)
+cat "$MNT/apps/app03/secret.yaml" >/dev/null; sleep 1
+n2=$(xattr "$MNT" decrypts)
+# app04 is the window's middle: the next one is app06, app07 (2, the PGP
+# file left alone), app08
+cat "$MNT/apps/app04/secret.yaml" >/dev/null
+n3=$(wait_decrypts "$MNT" 9)
+[ "$n1" = 6 ] && [ "$n2" = 6 ] && ok "a window of ahead_window files is queued, and nothing more before the reader is halfway through it" \
+	|| fail "first window" "decrypts=$n1 then $n2 (want 6, 6)"
+[ "$n3" = 9 ] && ok "the reader reaching the window's middle queues the next window (and only it)" \
+	|| fail "next window" "decrypts=$n3 (want 9)"
+bad=0
+for i in $(seq -w 1 12); do
+	cmp -s "$MNT/apps/app$i/secret.yaml" "want/apps/app$i/secret.yaml" || bad=$((bad + 1))
+done
+n4=$(xattr "$MNT" decrypts)
+[ "$bad" = 0 ] && [ "$n4" = 13 ] && ok "a pass window by window reads every file byte for byte; each decrypted once ($n4)" \
+	|| fail "pass by windows" "$bad differences, decrypts=$n4 (want 13)"
+unmount_sopsfs "$MNT" || fail "unmount" "daemon did not exit"
+mkdir -p "$TMP/nomnt"
+"$SOPSFS_MOUNT_BIN" src "$TMP/nomnt" -f -o ahead_window=99999999 >/dev/null 2>e4; rc=$?
+mountpoint -q "$TMP/nomnt" && fusermount3 -u "$TMP/nomnt"
+[ "$rc" != 0 ] && grep -q 'ahead_window must be at most' e4 && ok "an ahead_window beyond the limit is refused with a message" \
+	|| fail "ahead_window too big" "rc=$rc $(cat e4)"
