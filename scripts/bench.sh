@@ -105,7 +105,7 @@ cold_runs() {
 	local runs=$COLD_RUNS
 	[ "$n" -ge 10000 ] && [ "$runs" -gt 3 ] && runs=3
 	for ((i = 1; i <= runs; i++)); do
-		drop_caches
+		drop_caches || warm_pages "$([ "$sys" = sopsfs ] && echo "$ENC" || echo "$PLAIN")" "$REPO/all.list"
 		ok=1
 		t0=$(now_ms)
 		case $sys in

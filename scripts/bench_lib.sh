@@ -56,6 +56,16 @@ drop_caches() {
 	{ echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null
 }
 
+# warm_pages DIR LIST - read the files of LIST (NUL-separated, relative to
+# DIR) once, so that a cold run starts over the warm page cache it is
+# defined on. Without it, a kernel that pages out what was not touched
+# lately (DAMON's pageout scheme does so after a minute on the benchmark
+# host) makes a cold run read from disk, and the bindfs pass it is compared
+# with, run just before, does not.
+warm_pages() {
+	(cd "$1" && xargs -0 -a "$2" cat > /dev/null 2>&1) || true
+}
+
 # record N FIGURE SYSTEM VALUE [NOTE] - one result line (VALUE: number or n/a)
 record() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >> "$RESULTS"

@@ -107,7 +107,9 @@ say "scaling: $COLD_ROUNDS cold rounds"
 for r in $(seq 1 "$COLD_ROUNDS"); do
 	for n in "$SMALL" "$LARGE"; do
 		for sys in sopsfs sopsfs-ro bindfs; do
-			m=$W/m-$sys-$n t0=$(now_ms)
+			m=$W/m-$sys-$n
+			warm_pages "${REPO[$n]}/$([ "$sys" = bindfs ] && echo plain || echo enc)" "${REPO[$n]}/all.list"
+			t0=$(now_ms)
 			start "$sys" "$n" "$m" || { say "N=$n: $sys does not mount"; continue; }
 			(cd "$m" && xargs -0 -a "${REPO[$n]}/all.list" cat > /dev/null)
 			t1=$(now_ms)
@@ -128,7 +130,7 @@ S=$(fmt_n "$SMALL") L=$(fmt_n "$LARGE")
 	echo "## Side by side: scaling and -o ro"
 	echo
 	echo "\`scripts/bench_scale.sh\`, run by \`make bench\`; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg) at the end."
-	echo "N = $S and N = $L mounted at the same time with every system; each of $ROUNDS rounds times every figure on every system back to back (the order rotates), so the two sizes and the systems share the same minutes; medians of the rounds. The cold pass is a fresh daemon (mount + first \`cat\` of every file), median of $COLD_ROUNDS, against one warm bindfs pass. Both sopsfs mounts show the plaintext twin byte for byte: $SAME."
+	echo "N = $S and N = $L mounted at the same time with every system; each of $ROUNDS rounds times every figure on every system back to back (the order rotates), so the two sizes and the systems share the same minutes; medians of the rounds. The cold pass is a fresh daemon (mount + first \`cat\` of every file) over a warm page cache (its backing files read just before), median of $COLD_ROUNDS, against one warm bindfs pass. Both sopsfs mounts show the plaintext twin byte for byte: $SAME."
 	echo
 	echo "| figure | N | native | bindfs | sopsfs | sopsfs -o ro | sopsfs / bindfs | -o ro / bindfs | sopsfs / native | -o ro / native |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"

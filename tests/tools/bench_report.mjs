@@ -87,7 +87,7 @@ L.push("| | |", "|---|---|",
 	`| Runs | median of ${meta.runs === meta.min_runs ? meta.runs : `${meta.min_runs}–${meta.runs}`} hyperfine runs after ${meta.warmup} warm-up run; ` +
 	`cold reads: median of ${meta.cold_runs} fresh mounts (3 at N ≥ 10,000); saves: ${meta.save_runs} runs; ` +
 	`per-file scripts: 3–${meta.runs} runs, none at N ≥ 10,000 unless BENCH_LOOPS_ALL=1 |`,
-	`| Page cache | ${meta.drop_caches === "yes" ? "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run of every system and before every run of the per-file scripts" : "not dropped (default; BENCH_DROP_CACHES=1 drops it): the cold figure is a freshly started daemon with no keys and no views over a warm page cache, which isolates the cost of unwrapping every data key"} |`,
+	`| Page cache | ${meta.drop_caches === "yes" ? "dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) before every cold run of every system and before every run of the per-file scripts" : "not dropped (default; BENCH_DROP_CACHES=1 drops it): the cold figure is a freshly started daemon with no keys and no views over a warm page cache, which isolates the cost of unwrapping every data key; each cold run reads its system's backing files once just before (this host's kernel pages out files untouched for a minute, DAMON's pageout scheme)"} |`,
 	`| sopsfs options | ${meta.sopsfs_opts ? "`-o " + meta.sopsfs_opts + "`" : "defaults"}; bindfs with its defaults |`, "");
 
 L.push("## Repositories", "",
