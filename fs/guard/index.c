@@ -12,6 +12,9 @@
 #define STEP 5                   /* text positions sampled (see index.h) */
 #define MUL1 0x9E3779B97F4A7C15ULL
 #define MUL2 0xC2B2AE3D27D4EB4FULL
+#define VIDX_BITS 24             /* value indexes in vtab (at most 16 M values) */
+#define VIDX_MASK ((1 << VIDX_BITS) - 1)
+#define VTAG(h) ((int32_t)((h) & 0x7f) << VIDX_BITS)
 
 struct gindex {
 	struct gval *v;          /* locked */
@@ -33,7 +36,10 @@ struct gindex {
 	unsigned pbits;
 	int32_t *vtab;           /* values by keyed hash (duplicates; open
 				    addressing, -1 empty, locked), 1 << (tbits
-				    - 1) slots: load <= 0.8 */
+				    - 1) slots: load <= 0.8; a slot holds the
+				    value's index and 7 more bits of its hash
+				    (VTAG), so that a probe seldom reads a
+				    value that is not the one looked for */
 	struct gsrc *s;
 	size_t ns, caps;
 	int32_t *shash;          /* live sources by path hash (open addressing,
@@ -168,7 +174,7 @@ static void link_value(struct gindex *g, int32_t i)
 
 	for (k = vslot(g, v->h); g->vtab[k] >= 0; k = (k + 1) & mask)
 		;
-	g->vtab[k] = i;
+	g->vtab[k] = VTAG(v->h) | i;
 }
 
 /* (Re)build the tables for tbits (values kept). 0 or -1. */
@@ -357,9 +363,10 @@ int gindex_source(struct gindex *g, const char *path, const uint8_t id[GINDEX_ID
 static int known(const struct gindex *g, const uint8_t *p, size_t len, uint64_t h)
 {
 	size_t mask = ((size_t)1 << (g->tbits - 1)) - 1;
+	int32_t x;
 
-	for (size_t k = vslot(g, h); g->vtab[k] >= 0; k = (k + 1) & mask)
-		if (same_value(&g->v[g->vtab[k]], p, len, h))
+	for (size_t k = vslot(g, h); (x = g->vtab[k]) >= 0; k = (k + 1) & mask)
+		if ((x & ~VIDX_MASK) == VTAG(h) && same_value(&g->v[x & VIDX_MASK], p, len, h))
 			return 1;
 	return 0;
 }
@@ -374,6 +381,8 @@ static int add_one(struct gindex *g, int src, const uint8_t *p, size_t len)
 	h = value_hash(g, p, len);
 	if (known(g, p, len, h))
 		return 0;
+	if (g->nv > VIDX_MASK)
+		return -1;              /* 16 M values: as if out of memory */
 	if (g->nv == g->capv) {
 		size_t nc = g->capv ? g->capv * 2 : 64;
 		struct gval *nv = sm_realloc(g->v, nc * sizeof(*nv));

@@ -160,6 +160,18 @@ static void test_many(void)
 		CHECK(gindex_add(g, src, (const uint8_t *)v, strlen(v)) == 0);
 	}
 	CHECK(gindex_count(g) == 10000);
+	/* each value again (the table found each through its hash tag), and
+	 * values that differ from them in one byte (new) */
+	for (int i = 0; i < 10000; i++) {
+		snprintf(v, sizeof(v), "s%08d-Secret", i);
+		CHECK(gindex_add(g, src, (const uint8_t *)v, strlen(v)) == 0);
+	}
+	CHECKF(gindex_count(g) == 10000, "%zu values after adding each twice", gindex_count(g));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(v, sizeof(v), "s%08d-Secreu", i);
+		CHECK(gindex_add(g, src, (const uint8_t *)v, strlen(v)) == 0);
+	}
+	CHECKF(gindex_count(g) == 11000, "%zu values, want 11000", gindex_count(g));
 	for (int i = 0; i < 10000; i += 997) {
 		snprintf(text, sizeof(text), "value = s%08d-Secret;", i);
 		CHECKF(scan(g, text, 0, strlen(text)) != NULL, "value %d not found", i);
