@@ -49,6 +49,11 @@ struct sm_block {
 	uint32_t pad;
 };
 
+/* Read under the lock while an owner switches its block between used and
+ * cached without it (thread caches; neither is FREE): relaxed atomics. */
+#define MAGIC_OF(b) __atomic_load_n(&(b)->magic, __ATOMIC_RELAXED)
+#define SET_MAGIC(b, m) __atomic_store_n(&(b)->magic, (m), __ATOMIC_RELAXED)
+
 struct sm_free_links {
 	struct sm_block *next, *prev;
 };
@@ -314,7 +319,7 @@ static void merge_next(struct sm_block *b)
 {
 	struct sm_block *n = next_block(b);
 
-	if (n->magic != SM_MAGIC_FREE)
+	if (MAGIC_OF(n) != SM_MAGIC_FREE)
 		return;
 	bin_remove(n);
 	b->size += n->size;
@@ -339,7 +344,7 @@ static void small_free(struct sm_block *b)
 	merge_next(b);
 	if (b->prev_size != 0) {
 		p = prev_block(b);
-		if (p->magic == SM_MAGIC_FREE) {
+		if (MAGIC_OF(p) == SM_MAGIC_FREE) {
 			bin_remove(p);
 			p->size += b->size;
 			next_block(p)->prev_size = p->size;
@@ -487,7 +492,7 @@ static void *tc_get(size_t n)
 	sm_tc.head[c] = *tc_next(b);
 	sm_tc.count[c]--;
 	*tc_next(b) = NULL;             /* the rest of the block is zero */
-	b->magic = SM_MAGIC_USED;
+	SET_MAGIC(b, SM_MAGIC_USED);
 	b->req = n;
 	count_use((ptrdiff_t)n, 1);
 	return (uint8_t *)b + SM_HDR;
@@ -507,7 +512,7 @@ static int tc_put(struct sm_block *b)
 		sm_tc.registered = 1;
 	}
 	count_use(-(ptrdiff_t)b->req, -1);
-	b->magic = SM_MAGIC_CACHED;
+	SET_MAGIC(b, SM_MAGIC_CACHED);
 	b->req = 0;
 	*tc_next(b) = sm_tc.head[c];
 	sm_tc.head[c] = b;
@@ -637,7 +642,7 @@ void sm_trim(void)
 		struct sm_block *b = chunk_first(c);
 
 		next = c->next;
-		if (b->magic == SM_MAGIC_FREE && b->size == chunk_span(c))
+		if (MAGIC_OF(b) == SM_MAGIC_FREE && b->size == chunk_span(c))
 			chunk_release(c);
 	}
 	pthread_mutex_unlock(&sm_lock);

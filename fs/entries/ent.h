@@ -25,6 +25,7 @@
 #include "../fuse/sopsfs.h"
 #include "ident.h"
 #include "../../common/buf.h"
+#include "../../common/may_block.h"
 
 enum vkind { VF_UNKNOWN = 0, VF_PLAIN, VF_SOPS, VF_ERROR };
 
@@ -121,6 +122,16 @@ struct etable;
 
 struct etable *etable_new(void);
 void etable_free(struct etable *t);
+
+/* Lock e. A wait for another thread (a worker decrypting e, a save) first
+ * lets the mount's loop pass the next requests on (fs/fuse/loop.c). */
+static inline void ent_lock(struct ent *e)
+{
+	if (pthread_mutex_trylock(&e->mu) != 0) {
+		may_block();
+		pthread_mutex_lock(&e->mu);
+	}
+}
 
 /* Find the entry of path (a new reference) or NULL. */
 struct ent *ent_find(struct sopsfs *fs, const char *path);

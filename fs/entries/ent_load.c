@@ -114,6 +114,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		}
 		return;
 	}
+	may_block();    /* speed: a read of SRC, maybe a decryption (fs/fuse/loop.c) */
 	ent_drop_view(fs, e);
 	e->bid = now;
 	e->kind = VF_PLAIN;

@@ -3,6 +3,7 @@
  * and a clean unmount that wipes every key and view. */
 #include "sopsfs.h"
 #include "ops.h"
+#include "loop.h"               /* speed */
 #include "../entries/names.h"
 #include "../prefetch/kms_opts.h"
 #include "../guard/guard.h"
@@ -445,7 +446,6 @@ int sopsfs_mount_main(int argc, char **argv)
 	struct fuse_operations ops;
 	struct fuse_args args;
 	struct fuse_cmdline_opts cmd;
-	struct fuse_loop_config *lc;
 	struct control *ctl;
 	int rc;
 
@@ -474,10 +474,7 @@ int sopsfs_mount_main(int argc, char **argv)
 		return 1;
 	}
 	ctl = control_start(&fs);      /* sopsfs status / lock */
-	lc = fuse_loop_cfg_create();
-	fuse_loop_cfg_set_max_threads(lc, 16);
-	rc = fuse_loop_mt(fs.fuse, lc);
-	fuse_loop_cfg_destroy(lc);
+	rc = fs_loop_run(fs.fuse, 16);   /* speed: one reader while none waits */
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
 	control_stop(ctl);
 	atomic_store(&fs.stopping, 1);

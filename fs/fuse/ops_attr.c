@@ -87,7 +87,7 @@ static void view_stat(struct sopsfs *fs, const char *path, struct stat *st)
 	e = ent_get(fs, path);
 	if (e == NULL)
 		return;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (e->pending) {
 		pending_stat(e, st);
 	} else {
@@ -128,7 +128,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (rc == 0 && r.kind == R_NONE)
 		rc = -ENOENT;
 	if (rc == 0 && r.kind == R_VIRT) {
-		pthread_mutex_lock(&r.e->mu);
+		ent_lock(r.e);
 		virt_stat(fs, r.e, st);
 		pthread_mutex_unlock(&r.e->mu);
 	} else if (rc == 0) {
@@ -329,7 +329,7 @@ static void pending_times(struct sopsfs *fs, const char *path, struct ent *e)
 
 	if (backing_stat(&fs->b, path, &st) != 0)
 		return;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	e->atime = st.st_atim;
 	e->mtime = st.st_mtim;
 	e->ctime = st.st_ctim;
@@ -353,7 +353,7 @@ static int attr_op(const char *path, backing_fn fn, void *arg,
 	if (rc == 0 && r.kind == R_NONE)
 		rc = -ENOENT;
 	else if (rc == 0 && r.kind == R_VIRT) {
-		pthread_mutex_lock(&r.e->mu);
+		ent_lock(r.e);
 		virt(r.e, arg);
 		clock_gettime(CLOCK_REALTIME, &r.e->ctime);
 		pthread_mutex_unlock(&r.e->mu);
@@ -406,7 +406,7 @@ static int is_view(const char *path)
 	int yes = 0;
 
 	if (e != NULL) {
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		yes = !e->virt && !e->pending &&
 		      (e->kind == VF_SOPS || e->kind == VF_ERROR || e->has_draft);
 		pthread_mutex_unlock(&e->mu);

@@ -121,7 +121,7 @@ static int open_backing(struct sopsfs *fs, const char *path, struct res *r,
 		return open_plain(fs, path, fi, wr, keep);
 	if ((e = ent_get(fs, path)) == NULL)
 		return -ENOMEM;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (!e->has_draft)
 		ent_refresh(fs, e, &r->st);
 	if (e->kind == VF_ERROR && !e->has_draft) {
@@ -172,7 +172,7 @@ int open_mem(struct ent *e, struct fuse_file_info *fi)
 
 	if (e->symlink)
 		return -ELOOP;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if ((fi->flags & O_TRUNC) && e->content.len > 0) {
 		set_size(e, 0);
 		e->dirty = 1;
@@ -200,7 +200,7 @@ static int is_pending(struct ent *e)
 {
 	int p;
 
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	p = e->pending;
 	pthread_mutex_unlock(&e->mu);
 	return p;
@@ -268,7 +268,7 @@ static struct ent *new_virt(struct sopsfs *fs, const char *path, mode_t mode, in
 		return NULL;
 	}
 	ent_overlay(fs, e);
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	e->virt = 1;
 	e->scratch = scratch;
 	e->symlink = S_ISLNK(mode);
@@ -388,7 +388,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 				    fi->flags & O_APPEND);
 	if (h->killpriv)
 		pending_kill_priv(sopsfs_g, h);
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (fi->flags & O_APPEND)
 		off = (off_t)e->content.len;
 	end = (size_t)off + size;
@@ -416,7 +416,7 @@ static int truncate_ent(struct sopsfs *fs, struct ent *e, off_t size)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if ((size_t)size > fs->o.max_file) {   /* drafts are bounded by max_file_mb */
 		pthread_mutex_unlock(&e->mu);
 		return -EFBIG;
@@ -462,7 +462,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		struct ent *e = S_ISREG(r.st.st_mode) ? ent_get(fs, path) : NULL;
 
 		if (e != NULL) {
-			pthread_mutex_lock(&e->mu);
+			ent_lock(e);
 			if (!e->has_draft)
 				ent_refresh(fs, e, &r.st);
 			pthread_mutex_unlock(&e->mu);
@@ -472,7 +472,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 			rc = truncate_ent(fs, e, size);
 			UNLOCK(fs);
 			WRLOCK(fs);
-			pthread_mutex_lock(&e->mu);
+			ent_lock(e);
 			if (rc == 0)
 				rc = commit_ent(fs, e);
 			if (rc == 0 && e->writers == 0)
@@ -508,13 +508,13 @@ static int commit_handle(struct sopsfs *fs, struct handle *h)
 
 	if (h->e == NULL)
 		return 0;
-	pthread_mutex_lock(&h->e->mu);     /* the flags change under e->mu */
+	ent_lock(h->e);     /* the flags change under e->mu */
 	want = commit_wanted(h->e);
 	pthread_mutex_unlock(&h->e->mu);
 	if (!want)
 		return 0;
 	WRLOCK(fs);
-	pthread_mutex_lock(&h->e->mu);
+	ent_lock(h->e);
 	if (commit_wanted(h->e))
 		rc = commit_ent(fs, h->e);
 	pthread_mutex_unlock(&h->e->mu);
@@ -535,7 +535,7 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 		return guard_hold_flush(h->fd, &h->hold);       /* leak guard */
 	/* A shell's `> file` closes a dup of the fd before anything is
 	 * written: an empty draft is only committed at fsync or release. */
-	pthread_mutex_lock(&h->e->mu);       /* the flags change under e->mu */
+	ent_lock(h->e);       /* the flags change under e->mu */
 	len = h->e->content.len;
 	guard = h->writable && h->e->pending && h->e->whiteout;
 	pthread_mutex_unlock(&h->e->mu);
@@ -553,6 +553,7 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	(void)path;
 	if (h == NULL)
 		return 0;               /* -o ro: opened by the kernel, nothing to sync */
+	may_block();                    /* speed: a disk flush (fs/fuse/loop.c) */
 	if (h->e == NULL) {
 		int rc = guard_hold_flush(h->fd, &h->hold);     /* leak guard */
 
@@ -576,7 +577,7 @@ int ops_release_file(const char *path, struct fuse_file_info *fi)
 	if (h->e != NULL) {
 		if (h->writable)
 			commit_handle(fs, h);
-		pthread_mutex_lock(&h->e->mu);
+		ent_lock(h->e);
 		if (h->writable)
 			h->e->writers--;
 		if (h->e->pending && h->e->writers == 0)

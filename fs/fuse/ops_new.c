@@ -63,7 +63,7 @@ int new_placeholder(struct sopsfs *fs, const char *path, mode_t mode, struct ent
 	}
 	close(dfd);
 	ent_overlay(fs, e);
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	e->pending = 1;
 	e->virt = e->scratch = e->symlink = e->unlinked = e->whiteout = 0;
 	e->has_draft = e->dirty = e->carry = e->has_base = e->commit_failed = 0;
@@ -144,7 +144,7 @@ static int scratch_symlink(struct sopsfs *fs, const char *target, const char *pa
 	if (e == NULL)
 		return -ENOMEM;
 	ent_overlay(fs, e);
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (e->virt && !e->unlinked) {
 		rc = -EEXIST;
 	} else {

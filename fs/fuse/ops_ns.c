@@ -37,7 +37,7 @@ static int is_sops_backing(struct sopsfs *fs, const char *path, struct res *r)
 	e = ent_get(fs, path);
 	if (e == NULL)
 		return 0;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (!e->has_draft)
 		ent_refresh(fs, e, &r->st);
 	yes = e->kind == VF_SOPS || e->has_draft;
@@ -54,7 +54,7 @@ static struct ident *sops_ident(struct sopsfs *fs, const char *path)
 
 	if (e == NULL)
 		return NULL;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (ent_load_ident(fs, e) == 0)
 		id = ident_ref(e->id);
 	pthread_mutex_unlock(&e->mu);
@@ -124,7 +124,7 @@ int unlink_backing(struct sopsfs *fs, const char *path)
  * there next; with no handle open its content is wiped now. */
 static void drop_virt(struct sopsfs *fs, struct ent *e)
 {
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	e->virt = 0;
 	e->scratch = 0;
 	e->pending = 0;
@@ -177,7 +177,7 @@ static int op_unlink(const char *path)
 			struct ent *e = ent_get(fs, path);
 
 			if (e != NULL) {
-				pthread_mutex_lock(&e->mu);
+				ent_lock(e);
 				ent_drop_view(fs, e);
 				e->kind = VF_UNKNOWN;
 				e->has_draft = 0;
@@ -211,7 +211,7 @@ static int rename_to_scratch(struct sopsfs *fs, const char *from, const char *to
 
 	if (src == NULL)
 		return -ENOMEM;
-	pthread_mutex_lock(&src->mu);
+	ent_lock(src);
 	if (!src->has_draft)
 		ent_refresh(fs, src, &rf->st);
 	if (src->kind == VF_SOPS || src->has_draft) {
@@ -229,7 +229,7 @@ static int rename_to_scratch(struct sopsfs *fs, const char *from, const char *to
 		const uint8_t *d;
 		char *plain = NULL;
 
-		pthread_mutex_lock(&src->mu);
+		ent_lock(src);
 		if (id != NULL) {
 			d = ent_data(src, &len);
 		} else {
@@ -242,7 +242,7 @@ static int rename_to_scratch(struct sopsfs *fs, const char *from, const char *to
 		if (rc == 0) {
 			ent_overlay(fs, dst);
 			ent_overlay(fs, src);
-			pthread_mutex_lock(&dst->mu);
+			ent_lock(dst);
 			dst->virt = 1;
 			dst->scratch = 1;
 			dst->symlink = 0;
@@ -295,7 +295,7 @@ static int commit_bytes_to(struct sopsfs *fs, const char *to, struct res *rt, st
 		return -ENOMEM;
 	}
 	ent_overlay(fs, dst);
-	pthread_mutex_lock(&dst->mu);
+	ent_lock(dst);
 	if (!dst->whiteout && rt->kind == R_BACKING) {
 		if (dst->kind == VF_UNKNOWN)
 			ent_refresh(fs, dst, &rt->st);
@@ -351,7 +351,7 @@ static int rename_virt_to_path(struct sopsfs *fs, struct ent *src, const char *t
 		id = ident_ref(src->tomb);
 	if (id == NULL && src->id != NULL && !src->scratch)
 		id = ident_ref(src->id);
-	pthread_mutex_lock(&src->mu);
+	ent_lock(src);
 	if (id == NULL) {
 		/* ordinary file: write the bytes through */
 		rc = commit_plain(fs, to, src->content.data ? src->content.data : (uint8_t *)"",
@@ -462,7 +462,7 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 			drop_virt(fs, e);
 		else if (e->pending && !(flags & RENAME_EXCHANGE))
 			forget_pending(fs, e);  /* its placeholder was replaced */
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		e->whiteout = 0;
 		e->kind = VF_UNKNOWN;
 		ent_drop_view(fs, e);
@@ -472,7 +472,7 @@ static int rename_backing(struct sopsfs *fs, const char *from, const char *to, u
 	if ((e = ent_find(fs, from)) != NULL) {
 		int move;
 
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		/* a file open for writing keeps its state under its new name
 		 * (its next commit goes there, not to the old path); a pending
 		 * new file goes with its placeholder (follow_rename below) */

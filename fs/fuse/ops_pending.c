@@ -19,7 +19,7 @@
  * rename): open handles keep its content, nothing is written. */
 void forget_pending(struct sopsfs *fs, struct ent *e)
 {
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	e->unlinked = 1;
 	pthread_mutex_unlock(&e->mu);
 	ent_remove(fs, e);
@@ -35,7 +35,7 @@ int pending_to_virt(struct sopsfs *fs, const char *from, struct res *rf)
 
 	if (rc != 0)
 		return rc;
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	e->virt = 1;
 	e->has_draft = 1;
 	e->mode = rf->st.st_mode;
@@ -56,7 +56,7 @@ void settle_pending(struct sopsfs *fs, const char *path)
 	struct ent *e = ent_find(fs, path);
 
 	if (e != NULL && e->pending && !e->unlinked && !e->virt) {
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		if (commit_settle(fs, e) == 0 && e->writers == 0) {
 			e->pending = 0;
 			e->dirty = 0;
@@ -65,7 +65,7 @@ void settle_pending(struct sopsfs *fs, const char *path)
 		}
 		pthread_mutex_unlock(&e->mu);
 	} else if (e != NULL && e->pending && e->virt && e->writers == 0) {
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		e->flush_at = 0;
 		pthread_mutex_unlock(&e->mu);
 		ent_flush_pending(fs, 1);
@@ -140,7 +140,7 @@ int pending_spill(struct sopsfs *fs, struct handle *h, size_t size)
 	if (e == NULL || !e->pending || e->virt || e->unlinked || size <= fs->o.max_file)
 		return 0;
 	WRLOCK(fs);
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (e->pending && !e->unlinked) {
 		fd = commit_settle(fs, e);
 		if (fd == 0)
@@ -172,7 +172,7 @@ int pending_truncate(struct sopsfs *fs, const char *path, struct ent *e, off_t s
 {
 	int rc, fd;
 
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	rc = commit_settle(fs, e);
 	if (rc == 0 && e->writers == 0) {
 		e->pending = 0;

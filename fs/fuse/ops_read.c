@@ -41,7 +41,7 @@ static ssize_t read_entry(struct ent *e, char *buf, size_t size, off_t off)
 	size_t len;
 	ssize_t n = 0;
 
-	pthread_mutex_lock(&e->mu);
+	ent_lock(e);
 	if (!e->has_draft && !e->virt && !e->pending && e->view == NULL) {
 		/* the view was evicted: rebuild it */
 		struct stat st;

@@ -51,7 +51,7 @@ static int sopsfs_xattr(const char *path, const char *name, char *out, size_t si
 	e = ent_find(fs, path);
 	*rc = -ENODATA;
 	if (e != NULL) {
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		if (e->err != NULL)
 			*rc = reply(e->err, strlen(e->err), out, size);
 		pthread_mutex_unlock(&e->mu);
@@ -195,7 +195,7 @@ static int drop_draft(const char *path)
 	WRLOCK(fs);
 	e = ent_find(fs, path);
 	if (e != NULL) {
-		pthread_mutex_lock(&e->mu);
+		ent_lock(e);
 		if (e->has_draft && !e->virt && e->writers == 0) {
 			e->has_draft = 0;
 			e->dirty = 0;

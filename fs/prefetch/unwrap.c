@@ -4,6 +4,7 @@
 #include "../../codec/core/datakey.h"
 #include "../../common/secure_mem.h"
 #include "../audit/audit.h"
+#include "../../common/may_block.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,6 +64,8 @@ static int join(struct flight *f, uint8_t key[SOPS_DATA_KEY_LEN], struct sops_er
 	int rc;
 
 	f->waiters++;
+	if (!f->done)
+		may_block();
 	while (!f->done)
 		pthread_cond_wait(&cv, &mu);
 	rc = f->rc;

@@ -7,6 +7,7 @@
  * The splitter is written by hand (no C library implements shlex's rules).
  */
 #include "age_provider.h"
+#include "../../common/may_block.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -170,6 +171,7 @@ static int spawn(char **argv, char **env, int out_fd, pid_t *pid, char *why, siz
 	}
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	may_block();                    /* a plugin may take its time */
 	e = posix_spawnp(pid, argv[0], &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (e == 0)

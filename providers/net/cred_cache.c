@@ -3,6 +3,7 @@
 #include "cred_cache.h"
 #include "http.h"
 #include "../../common/secure_mem.h"
+#include "../../common/may_block.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -91,6 +92,8 @@ int cred_get(const char *key, cred_fetch_fn fetch, void *ctx, struct buf *out,
 		pthread_mutex_unlock(&lock);
 		return err_set(err, EX_ERROR, "out of memory");
 	}
+	if (e->busy)
+		may_block();
 	while (e->busy)
 		pthread_cond_wait(&done, &lock);
 	if (fresh(e, time(NULL))) {

@@ -4,6 +4,7 @@
 #include "http.h"
 #include "breaker.h"
 #include "../../common/secure_mem.h"
+#include "../../common/may_block.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -217,6 +218,7 @@ static enum outcome attempt(const struct net_request *req, struct net_response *
 		snprintf(msg, msgsz, "%s %s: cannot set up the request", req->method, req->url);
 		goto done;
 	}
+	may_block();                    /* the mount: others' requests go on */
 	c = curl_easy_perform(h);
 	if (c != CURLE_OK) {
 		snprintf(msg, msgsz, "%s %s: %s", req->method, req->url,

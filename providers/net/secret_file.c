@@ -2,6 +2,7 @@
  * (see secret_file.h). */
 #include "secret_file.h"
 #include "../../common/secure_mem.h"
+#include "../../common/may_block.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +68,7 @@ int secret_cmd_output(const char *cmd, size_t max, struct buf *out)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	may_block();                    /* a helper command may take its time */
 	rc = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);

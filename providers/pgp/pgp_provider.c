@@ -16,6 +16,7 @@
  */
 #include "pgp_provider.h"
 #include "../../common/secure_mem.h"
+#include "../../common/may_block.h"
 
 #include <errno.h>
 #include <gpgme.h>
@@ -142,6 +143,7 @@ static int pgp_unwrap(const struct master_key *mk, struct buf *out, struct sops_
 			"error: %s", gpgme_strerror(e));
 		goto done;
 	}
+	may_block();                    /* gpg-agent may ask for a passphrase */
 	e = gpgme_op_decrypt(ctx, cipher, plain);
 	if (e != 0) {
 		decrypt_failed(ctx, e, err);
