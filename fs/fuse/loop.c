@@ -294,9 +294,13 @@ int fs_loop_run(struct fuse *f, unsigned max_threads)
 	L.max = max_threads > 0 ? max_threads : 1;
 	if (fuse_start_cleanup_thread(f) != 0)
 		return -ENOMEM;
+	/* without the monitor, a request waiting unannounced would hold up
+	 * the mount: no mount then */
 	have_mon = start_monitor(&mon) == 0;
+	rc = have_mon ? 0 : -EAGAIN;
 	pthread_mutex_lock(&L.lock);
-	rc = spawn() != NULL ? 0 : -EAGAIN;
+	if (rc == 0 && spawn() == NULL)
+		rc = -EAGAIN;
 	pthread_mutex_unlock(&L.lock);
 	if (rc == 0) {
 		/* tests/mount/kms_mount.sh: SOPSFS_LOOP_NO_HINTS=1 leaves a

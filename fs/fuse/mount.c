@@ -475,6 +475,8 @@ int sopsfs_mount_main(int argc, char **argv)
 	}
 	ctl = control_start(&fs);      /* sopsfs status / lock */
 	rc = fs_loop_run(fs.fuse, 16);   /* speed: one reader while none waits */
+	if (rc != 0)
+		sopsfs_log("the request loop ended: %s", strerror(-rc));
 	fuse_remove_signal_handlers(fuse_get_session(fs.fuse));
 	control_stop(ctl);
 	atomic_store(&fs.stopping, 1);
