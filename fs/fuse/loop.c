@@ -57,28 +57,35 @@ static _Thread_local struct lworker *self;
 
 static void *work(void *arg);
 
-/* Start a thread holding the reader's role. L.lock held. */
-static struct lworker *spawn(void)
+/* Start a thread; the signals that end the mount go to the main thread,
+ * whose sem_wait they interrupt (as in libfuse). 0 or -1. */
+static int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg)
 {
-	struct lworker *w = calloc(1, sizeof(*w));
-	struct lworker *was = atomic_load(&L.reader);
 	sigset_t block, old;
 	int rc;
 
-	if (w == NULL)
-		return NULL;
-	pthread_cond_init(&w->cv, NULL);
-	atomic_store(&L.reader, w);
-	/* signals that end the mount go to the main thread, as in libfuse */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(&w->tid, NULL, work, w);
+	rc = pthread_create(tid, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	return rc == 0 ? 0 : -1;
+}
+
+/* Start a thread holding the reader's role. L.lock held. */
+static struct lworker *spawn(void)
+{
+	struct lworker *w = calloc(1, sizeof(*w));
+	struct lworker *was = atomic_load(&L.reader);
+
+	if (w == NULL)
+		return NULL;
+	pthread_cond_init(&w->cv, NULL);
+	atomic_store(&L.reader, w);
+	if (start_thread(&w->tid, work, w) != 0) {
 		atomic_store(&L.reader, was);
 		pthread_cond_destroy(&w->cv);
 		free(w);
@@ -244,18 +251,12 @@ static void *monitor(void *arg)
 static int start_monitor(pthread_t *tid)
 {
 	pthread_condattr_t ca;
-	sigset_t block, old;
-	int rc;
 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&L.mon_cv, &ca);
 	pthread_condattr_destroy(&ca);
-	sigfillset(&block);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(tid, NULL, monitor, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc == 0 ? 0 : -1;
+	return start_thread(tid, monitor, NULL);
 }
 
 /* End every thread and free them. */
