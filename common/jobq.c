@@ -1,4 +1,7 @@
-/* jobq.c - a queue of named jobs and its worker threads (jobq.h). */
+/* jobq.c - a queue of named jobs and its worker threads (jobq.h). Workers
+ * start when jobs arrive and none is idle (up to nthreads), so a mount pays
+ * no thread start-up for a pool it never uses (the key-service prefetch on
+ * an age-only tree). */
 #include "jobq.h"
 
 #include <pthread.h>
@@ -18,7 +21,8 @@ struct jobq {
 	pthread_cond_t cv;
 	struct job *head, *tail;
 	size_t queued, max;
-	int stop, nthreads;
+	int stop, nthreads;      /* nthreads: started so far */
+	int max_threads, idle;
 	pthread_t *threads;
 };
 
@@ -32,8 +36,11 @@ static void *worker(void *arg)
 	for (;;) {
 		struct job *j;
 
-		while (!q->stop && q->head == NULL)
+		while (!q->stop && q->head == NULL) {
+			q->idle++;
 			pthread_cond_wait(&q->cv, &q->mu);
+			q->idle--;
+		}
 		if (q->stop)
 			break;
 		j = q->head;
@@ -64,17 +71,24 @@ struct jobq *jobq_new(int nthreads, size_t max_queued, jobq_fn fn, void *arg,
 	q->max = max_queued;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
+	q->max_threads = nthreads;
 	q->threads = calloc((size_t)nthreads, sizeof(pthread_t));
-	for (int i = 0; q->threads != NULL && i < nthreads; i++) {
-		if (pthread_create(&q->threads[i], NULL, worker, q) != 0)
-			break;
-		q->nthreads++;
-	}
-	if (q->nthreads == 0) {
+	if (q->threads == NULL) {
 		jobq_free(q);
 		return NULL;
 	}
 	return q;
+}
+
+/* A job waits and no worker is idle: start one if there is room. 0, or -1
+ * when there is no worker at all to run it. q->mu held. */
+static int ensure_worker(struct jobq *q)
+{
+	if (q->idle > 0 || q->nthreads == q->max_threads)
+		return 0;
+	if (pthread_create(&q->threads[q->nthreads], NULL, worker, q) == 0)
+		q->nthreads++;
+	return q->nthreads > 0 ? 0 : -1;
 }
 
 int jobq_push(struct jobq *q, char *name, int kind)
@@ -83,7 +97,7 @@ int jobq_push(struct jobq *q, char *name, int kind)
 	int rc = -1;
 
 	pthread_mutex_lock(&q->mu);
-	if (j != NULL && name != NULL && q->queued < q->max) {
+	if (j != NULL && name != NULL && q->queued < q->max && ensure_worker(q) == 0) {
 		j->name = name;
 		j->kind = kind;
 		j->next = NULL;

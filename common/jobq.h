@@ -11,13 +11,14 @@ struct jobq;
 
 typedef void (*jobq_fn)(void *arg, const char *name, int kind);
 
-/* nthreads workers (at least one started, else NULL) running fn(arg, ...);
- * at most max_queued jobs wait; start (may be NULL) runs first on each
- * worker thread. */
+/* Up to nthreads workers (NULL when nthreads <= 0 or out of memory) running
+ * fn(arg, ...), started as jobs arrive and none is idle; at most max_queued
+ * jobs wait; start (may be NULL) runs first on each worker thread. */
 struct jobq *jobq_new(int nthreads, size_t max_queued, jobq_fn fn, void *arg,
 		      void (*start)(void));
 /* Queue name (taken: freed when done or dropped). 0, or -1 when the queue
- * is full or memory is short (the job is dropped). */
+ * is full, memory is short or no worker could be started (the job is
+ * dropped). */
 int jobq_push(struct jobq *q, char *name, int kind);
 /* Drop every queued job (running ones finish). */
 void jobq_clear(struct jobq *q);

@@ -1,7 +1,8 @@
 /* test_jobq.c - the worker pool behind prefetch and decrypt-ahead
  * (common/jobq.c): every queued job runs once on a worker that ran the
  * start hook, kinds reach the job, a full queue refuses (and frees) the
- * name, clear drops what waits, free stops workers and frees the rest. */
+ * name, clear drops what waits, free stops workers and frees the rest;
+ * workers start only when jobs arrive, never more than asked for. */
 #include "check.h"
 #include "../../common/jobq.h"
 
@@ -46,13 +47,36 @@ static void test_runs_every_job(void)
 
 	atomic_store(&ran, 0);
 	atomic_store(&kinds, 0);
+	atomic_store(&started, 0);
 	CHECK(q != NULL);
+	usleep(20000);
+	CHECK(atomic_load(&started) == 0);       /* no job yet: no thread */
 	for (int i = 0; i < 1000; i++)
 		CHECK(jobq_push(q, name(i), i % 2) == 0);
 	for (int t = 0; t < 500 && atomic_load(&ran) < 1000; t++)
 		usleep(10000);
 	CHECK(atomic_load(&ran) == 1000 && atomic_load(&kinds) == 500);
-	CHECK(atomic_load(&started) >= 1 && atomic_load(&bad) == 0);
+	CHECK(atomic_load(&started) >= 1 && atomic_load(&started) <= 3 && atomic_load(&bad) == 0);
+	jobq_free(q);
+}
+
+/* Jobs that each wait start one worker apiece, up to the limit. */
+static void test_starts_as_needed(void)
+{
+	struct jobq *q = jobq_new(2, 100, job, NULL, start);
+
+	atomic_store(&started, 0);
+	atomic_store(&ran, 0);
+	CHECK(q != NULL);
+	pthread_mutex_lock(&gate);               /* every job blocks */
+	for (int i = 0; i < 6; i++)
+		CHECK(jobq_push(q, name(i), 0) == 0);
+	usleep(50000);
+	CHECK(atomic_load(&started) == 2);
+	pthread_mutex_unlock(&gate);
+	for (int t = 0; t < 500 && atomic_load(&ran) < 6; t++)
+		usleep(10000);
+	CHECK(atomic_load(&ran) == 6);
 	jobq_free(q);
 }
 
@@ -82,5 +106,6 @@ int main(void)
 {
 	RUN(test_runs_every_job);
 	RUN(test_full_clear_free);
+	RUN(test_starts_as_needed);
 	return CHECK_DONE();
 }
