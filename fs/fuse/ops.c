@@ -15,6 +15,15 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* speed: ordinary files' pages go from SRC to /dev/fuse by splice */
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	/* speed: the kernel keeps each inode's POSIX ACLs (the mount shows
+	 * none: ops_xattr.c) instead of asking again on every `ls -l`. That
+	 * turns default_permissions on, so only where it changes nothing:
+	 * with allow_other (on already), or when only root can use the mount
+	 * (modes do not limit root). A user's own mount keeps without it: a
+	 * view is 0600 of the SRC file's owner, and a group reader of SRC
+	 * would lose it. */
+	if ((conn->capable & FUSE_CAP_POSIX_ACL) && (sopsfs_g->o.allow_other || geteuid() == 0))
+		conn->want |= FUSE_CAP_POSIX_ACL;
 	/* speed, -o ro: the kernel may open files without asking (kinval.h) */
 	sopsfs_g->kernel_no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
 	cfg->use_ino = 1;

@@ -37,6 +37,26 @@ cat "$MNT/p.txt" >/dev/null; cat "$MNT/p.txt" >/dev/null
 reads=$(grep -c 'opcode: READ ' "$TMP/mount.log"); cat "$MNT/p.txt" "$MNT/s.yaml" >/dev/null
 [ "$(grep -c 'opcode: READ ' "$TMP/mount.log")" = "$reads" ] && ok "warm reads of unchanged files come from the page cache" \
 	|| fail "page cache kept" "READ reached the daemon"
+# ACLs: the mount keeps none (ops_xattr.c); on a mount only root can use
+# (or one with allow_other) the kernel keeps that answer per inode, so
+# `ls -l` (which asks for system.posix_acl_access of every file) sends no
+# GETXATTR for it on a warm pass. A user's own mount asks each time.
+acl_of() { python3 -c 'import os, sys
+for p in sys.argv[1:]:
+    try: os.getxattr(p, "system.posix_acl_access"); print(p, "has an ACL")
+    except OSError as e: print(p, e.strerror)' "$@"; }
+acl_of "$MNT/p.txt" "$MNT/s.yaml" "$MNT/d/x.txt" >/dev/null
+xa=$(grep -c 'opcode: GETXATTR' "$TMP/mount.log")
+got=$(acl_of "$MNT/p.txt" "$MNT/s.yaml" "$MNT/d/x.txt" | tr '\n' ';')
+xb=$(grep -c 'opcode: GETXATTR' "$TMP/mount.log")
+want="$MNT/p.txt No data available;$MNT/s.yaml No data available;$MNT/d/x.txt No data available;"
+if [ "$(id -u)" = 0 ]; then
+	[ "$got" = "$want" ] && [ "$xb" = "$xa" ] && ok "POSIX ACLs: none shown, and a warm ask is answered by the kernel (no GETXATTR)" \
+		|| fail "ACL cache" "answers '$got' (want '$want'); $((xb - xa)) GETXATTR requests"
+else
+	[ "$got" = "$want" ] && ok "POSIX ACLs: none shown (the kernel keeps them only on root's mounts)" \
+		|| fail "ACLs" "answers '$got' (want '$want')"
+fi
 
 # ---- git checkout in SRC ---------------------------------------------------
 bad=""
