@@ -245,6 +245,7 @@ static void run(void *arg, const char *name, int kind)
 static void worker_start(void)
 {
 	in_worker = 1;
+	pthread_setname_np(pthread_self(), "sopsfs-ahead");   /* ps -L, perf */
 }
 
 struct ahead *ahead_new(struct sopsfs *fs, int nthreads)

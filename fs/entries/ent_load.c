@@ -99,7 +99,7 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 	struct sops_err err;
 	char *text = NULL;
 	size_t len = 0;
-	int found = 0;
+	int found = 0, sops;
 
 	bident_from_stat(&now, st);
 	/* merge conflicts (#12): entering or leaving a merge reloads the view */
@@ -114,7 +114,6 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		}
 		return;
 	}
-	may_block();    /* speed: a read of SRC, maybe a decryption (fs/fuse/loop.c) */
 	ent_drop_view(fs, e);
 	e->bid = now;
 	e->kind = VF_PLAIN;
@@ -128,9 +127,16 @@ void ent_refresh(struct sopsfs *fs, struct ent *e, const struct stat *st)
 		free(text);
 		return;
 	}
-	if (may_be_sops(text, len))
+	sops = may_be_sops(text, len);
+	if (sops) {
 		prefetch_parent(fs->pf, e->path);   /* kms1: the siblings' keys too */
-	if (may_be_sops(text, len) && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
+		/* speed: a decryption may wait (fs/fuse/loop.c). A read of SRC
+		 * is left to the loop's monitor: from the page cache it takes
+		 * microseconds, and handing the reader's role on for it cost a
+		 * thread wake-up per file of a cold pass. */
+		may_block();
+	}
+	if (sops && open_any(fs, e->path, text, len, &sf, &found, &err) == 0) {
 		atomic_fetch_add(&fs->decrypts, 1);
 		guard_note_file(fs, e->path, sf);       /* leak guard: index its values */
 		ahead_note(fs->ahead, e->path);         /* speed: its neighbours next */
