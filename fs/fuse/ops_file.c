@@ -94,17 +94,28 @@ static void set_cache_mode(struct ent *e, struct fuse_file_info *fi, int writabl
 }
 
 /* Open an ordinary backing file into a handle; keep: the kernel may keep
- * its cached pages. */
+ * its cached pages. A writer's O_TRUNC is an ftruncate after the open, so
+ * that the leak guard keeps what it cut and a refused write puts it back
+ * (`cmd > file` refused leaves the file as it was; fs/guard/write.c). */
 static int open_plain(struct sopsfs *fs, const char *path, struct fuse_file_info *fi,
 		      int wr, int keep)
 {
-	int fd = backing_open_file(&fs->b, path, fi->flags & ~(O_CREAT | O_EXCL));
+	int trunc = (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY;
+	int fd = backing_open_file(&fs->b, path,
+				   fi->flags & ~(O_CREAT | O_EXCL | (trunc ? O_TRUNC : 0)));
 	struct handle *h = fd >= 0 ? new_handle(fd, NULL, wr) : NULL;
+	int rc;
 
 	if (fd >= 0 && h == NULL)
 		close(fd);
 	if (h == NULL)
 		return fd < 0 ? fd : -ENOMEM;
+	if (trunc && (rc = guard_ftruncate(fs, path, fd, &h->hold, 0)) != 0) {
+		guard_hold_free(&h->hold);
+		close(fd);
+		free(h);
+		return rc;
+	}
 	fi->fh = (uintptr_t)h;
 	fi->keep_cache = keep;
 	return 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Per open file: held-back bytes and a read fd for context. */
@@ -147,6 +148,51 @@ static int checked_write(struct sopsfs *fs, const char *path, int fd, struct gua
 	return rc == 0 ? (int)size : rc;
 }
 
+/* checked_write when bytes are held and the write is at least as long as
+ * the longest value (a program writing a file in large pieces): the same
+ * scans and the same bytes written, without copying the write behind the
+ * held bytes. The held bytes (at most context_len) are scanned with the
+ * file's bytes before them, then end the context before the write; both go
+ * out with one pwritev. Guard read lock held. */
+static int checked_write_held(struct sopsfs *fs, const char *path, int fd, struct guard_hold *h,
+			      const uint8_t *buf, size_t size, off_t off)
+{
+	size_t ctx = guard_context_len(fs->guard), hl = h->len, n = hl + size, nb, na, tail;
+	off_t base = h->off;
+	uint8_t *ctxb = sm_alloc(2 * ctx);
+	struct iovec iov[2];
+	ssize_t w;
+	int rc, rfd = read_fd(fs, path, fd, h);
+
+	if (ctxb == NULL)
+		return -ENOMEM;
+	nb = (size_t)base < ctx - hl ? (size_t)base : ctx - hl;
+	if (read_ctx(rfd, ctxb, nb, base - (off_t)nb) != nb)
+		nb = 0;
+	memcpy(ctxb + nb, h->d, hl);
+	na = read_ctx(rfd, ctxb + ctx, ctx, off + (off_t)size);
+	rc = guard_scan_parts(fs, path, ctxb, nb, h->d, hl, NULL, 0);
+	if (rc == 0)
+		rc = guard_scan_parts(fs, path, ctxb, nb + hl, buf, size, ctxb + ctx, na);
+	sm_free(ctxb);
+	if (rc != 0) {
+		hold_clear(h);          /* refused: the value's start goes too */
+		return rc;
+	}
+	/* the write is longer than any value: an end that may start one lies
+	 * in it */
+	tail = hl + (na == 0 && fs->guard->mode == LEAK_DENY
+		     ? gindex_tail(fs->guard->ix, buf, size, 0) : size);
+	iov[0] = (struct iovec){ h->d, hl };
+	iov[1] = (struct iovec){ (void *)buf, tail - hl };
+	w = pwritev(fd, iov, 2, base);
+	rc = w < 0 ? -errno : (size_t)w != tail ? -EIO : 0;
+	hold_clear(h);
+	if (rc == 0 && tail < n)
+		rc = hold_bytes(h, buf + (tail - hl), n - tail, base + (off_t)tail);
+	return rc == 0 ? (int)size : rc;
+}
+
 /* A refused write: put back what this handle's truncation cut (those bytes
  * were in SRC already), once. */
 static void undo_truncate(int fd, struct guard_hold *h)
@@ -187,6 +233,9 @@ int guard_pwrite(struct sopsfs *fs, const char *path, int fd, struct guard_hold 
 		rc = n < 0 ? -errno : (int)n;
 	} else if ((h = hold_get(hold)) == NULL) {
 		rc = -ENOMEM;
+	} else if (h->len > 0 && h->len <= guard_context_len(fs->guard) &&
+		   size >= gindex_maxlen(fs->guard->ix)) {
+		rc = checked_write_held(fs, path, fd, h, buf, size, off);
 	} else {
 		rc = checked_write(fs, path, fd, h, buf, size, off);
 	}

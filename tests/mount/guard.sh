@@ -24,6 +24,7 @@ repo_plaintexts "$TMP/plain"
 printf '\nThe database host is db-prod.internal.example.org.\n' >>"$TMP/plain/README.md"
 repo_build "$SRC" "$TMP/plain" 2>"$TMP/build.err" || { fail "test repository" "$(cat "$TMP/build.err")"; exit 0; }
 printf 'plain notes\n' >"$SRC/plain.txt"
+printf 'before\n' >"$SRC/pieces.txt"
 # a second value named in a plain file, deep in SRC (one walk of SRC finds both)
 TOK=$(sed -n 's/^ *- \(tk[0-9a-f]*\)$/\1/p' "$TMP/plain/secrets/db.yaml" | head -1)
 mkdir -p "$SRC/docs/a/b"
@@ -128,6 +129,43 @@ if ! grep -qF "${KEY:0:$half}" "$SRC/halves.txt" 2>/dev/null &&
 	ok "a value written in two halves to a new file is refused; no half reaches SRC"
 else
 	fail "a new file written in two halves is refused" "rc $rc2 $(cat py2.out); SRC: $(head -c 100 "$SRC/halves.txt" 2>&1)"
+fi
+
+# Python: an existing file rewritten in pieces longer than any value, each
+# ending with a value's first bytes (held back until the next piece, which
+# goes out with them without being copied: fs/guard/write.c); then a value
+# whose second half starts such a piece
+cat >pieces.py <<EOF
+import os, sys
+path, v, mode, out = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+ps = [os.urandom(2000).hex().encode() + v[:5].encode() for _ in range(9)]
+if mode == "secret":
+    ps = [os.urandom(2000).hex().encode() + v[:7].encode(), v[7:].encode() + os.urandom(2000).hex().encode()]
+fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+try:
+    for p in ps:
+        os.write(fd, p)
+    os.fsync(fd)
+except OSError as e:
+    print("refused:", e.strerror); sys.exit(3)
+finally:
+    os.close(fd)
+open(out, "wb").write(b"".join(ps))
+EOF
+"$PY" pieces.py "$MNT/pieces.txt" "$KEY" plain pieces.want >py3.out 2>&1; rc3=$?
+if [ $rc3 = 0 ] && cmp -s pieces.want "$SRC/pieces.txt" && cmp -s pieces.want "$MNT/pieces.txt"; then
+	ok "a file rewritten in 9 pieces that each end like a value reaches SRC byte for byte"
+else
+	fail "a file rewritten in pieces that end like a value reaches SRC" \
+		"rc $rc3 $(cat py3.out); SRC $(wc -c <"$SRC/pieces.txt") bytes, wanted $(wc -c <pieces.want 2>/dev/null)"
+fi
+cp "$SRC/pieces.txt" pieces.before
+"$PY" pieces.py "$MNT/pieces.txt" "$KEY" secret pieces.want >py4.out 2>&1; rc4=$?
+if [ $rc4 = 3 ] && cmp -s pieces.before "$SRC/pieces.txt" && ! grep -qF "${KEY:0:7}" "$SRC/pieces.txt"; then
+	ok "a value completed by the start of a long piece is refused; SRC keeps the file as it was ($(cat py4.out))"
+else
+	fail "a value completed by the start of a long piece is refused" \
+		"rc $rc4 $(cat py4.out); SRC $(wc -c <"$SRC/pieces.txt") bytes, before $(wc -c <pieces.before)"
 fi
 
 # a plaintext copy kept in memory (scratch name) renamed onto a plain name
