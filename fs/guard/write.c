@@ -4,8 +4,9 @@
  * write-only), and a write that ends with the first bytes of a value is
  * held back until the next write, fsync or close (see guard.h).
  * A handle that shortens its file (an editor writing in place: ftruncate,
- * then write) keeps the bytes it cut; a refused write puts them back, so a
- * refused save leaves the file as it was instead of empty. */
+ * then write; a writer's O_TRUNC, which fs/fuse/ops_file.c turns into an
+ * ftruncate after the open) keeps the bytes it cut; a refused write puts
+ * them back, so a refused save leaves the file as it was instead of empty. */
 #include "guard.h"
 #include "guard_int.h"
 #include "../fuse/sopsfs.h"
