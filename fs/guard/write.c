@@ -158,23 +158,25 @@ static int checked_write(struct sopsfs *fs, const char *path, int fd, struct gua
 static int checked_write_held(struct sopsfs *fs, const char *path, int fd, struct guard_hold *h,
 			      const uint8_t *buf, size_t size, off_t off)
 {
-	size_t ctx = guard_context_len(fs->guard), hl = h->len, n = hl + size, nb, na, tail;
+	size_t ctx = guard_context_len(fs->guard), hl = h->len, n = hl + size, nb, nc, na, tail;
 	off_t base = h->off;
-	uint8_t *ctxb = sm_alloc(2 * ctx);
+	uint8_t *ctxb = sm_alloc(3 * ctx);      /* [before | held] [after] */
 	struct iovec iov[2];
 	ssize_t w;
 	int rc, rfd = read_fd(fs, path, fd, h);
 
 	if (ctxb == NULL)
 		return -ENOMEM;
-	nb = (size_t)base < ctx - hl ? (size_t)base : ctx - hl;
+	nb = (size_t)base < ctx ? (size_t)base : ctx;
 	if (read_ctx(rfd, ctxb, nb, base - (off_t)nb) != nb)
 		nb = 0;
 	memcpy(ctxb + nb, h->d, hl);
-	na = read_ctx(rfd, ctxb + ctx, ctx, off + (off_t)size);
+	nc = nb + hl < ctx ? nb + hl : ctx;     /* the context before the write */
+	na = read_ctx(rfd, ctxb + 2 * ctx, ctx, off + (off_t)size);
 	rc = guard_scan_parts(fs, path, ctxb, nb, h->d, hl, NULL, 0);
 	if (rc == 0)
-		rc = guard_scan_parts(fs, path, ctxb, nb + hl, buf, size, ctxb + ctx, na);
+		rc = guard_scan_parts(fs, path, ctxb + nb + hl - nc, nc, buf, size,
+				      ctxb + 2 * ctx, na);
 	sm_free(ctxb);
 	if (rc != 0) {
 		hold_clear(h);          /* refused: the value's start goes too */
