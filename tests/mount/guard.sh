@@ -2,8 +2,11 @@
 # guard.sh - the leak guard (docs/security.md, "Leak guard"): through the
 # mount, `cp secret.yaml notes.txt`, `echo VALUE >> README.md`, vim yanking a
 # value into another plain file, a Python script writing a value in two
-# halves (appending and into a new file), and a scratch copy renamed onto a
-# plain name are refused; SRC gets no plaintext of any secret; the log and
+# halves (appending and into a new file) or completing one with the start of
+# a long piece (SRC then keeps the file as before its O_TRUNC), and a
+# scratch copy renamed onto a plain name are refused; a file written in long
+# pieces that end like a value reaches SRC byte for byte; SRC gets no
+# plaintext of any secret; the log and
 # user.sopsfs.error name the file and the SOPS file; a copy under a creation
 # rule is encrypted; values already in plain files of SRC and short values
 # pass; with leak_guard=warn the same writes succeed and are logged.
