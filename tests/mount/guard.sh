@@ -6,10 +6,10 @@
 # a long piece (SRC then keeps the file as before its O_TRUNC), and a
 # scratch copy renamed onto a plain name are refused; a file written in long
 # pieces that end like a value reaches SRC byte for byte; SRC gets no
-# plaintext of any secret; the log and
-# user.sopsfs.error name the file and the SOPS file; a copy under a creation
-# rule is encrypted; values already in plain files of SRC and short values
-# pass; with leak_guard=warn the same writes succeed and are logged.
+# plaintext of any secret; the log and user.sopsfs.error name the file and
+# the SOPS file; a copy under a creation rule is encrypted; values already in
+# plain files of SRC and short values pass; with leak_guard=warn the same
+# writes succeed and are logged.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/mount.sh"
 . "$(dirname "$0")/lib/repo.sh"
