@@ -104,96 +104,65 @@ static int hold_bytes(struct guard_hold *h, const uint8_t *p, size_t n, off_t of
 	return 0;
 }
 
-/* Scan [before | held + new | after] and write what is safe. Guard read
- * lock held. */
+/* Scan [before | held + new | after] and write what is safe. Held bytes
+ * stay apart from the write (no copy of it) when it is at least as long as
+ * the longest value, so that an end which may start one lies in it: they
+ * are scanned with the file's bytes before them, then end the context
+ * before the write, and both go out with one pwritev. Before a shorter
+ * write they are joined with it. Guard read lock held. */
 static int checked_write(struct sopsfs *fs, const char *path, int fd, struct guard_hold *h,
 			 const uint8_t *buf, size_t size, off_t off)
 {
-	size_t ctx = guard_context_len(fs->guard), hl = h->len, n = hl + size, nb, na, tail;
-	off_t base = hl ? h->off : off;
-	uint8_t *ctxb = sm_alloc(2 * ctx), *joined = NULL;
-	const uint8_t *nw = buf;
+	size_t ctx = guard_context_len(fs->guard), asked = size, hl, n, nb, nc, na, tail;
+	uint8_t *ctxb, *joined = NULL;
+	struct iovec iov[2];
+	off_t base;
+	ssize_t w;
 	int rc, rfd = read_fd(fs, path, fd, h);
 
-	if (ctxb == NULL)
-		return -ENOMEM;
-	if (hl > 0) {               /* held bytes and this write, together */
-		if ((joined = sm_alloc(n)) == NULL) {
-			sm_free(ctxb);
+	if (h->len > 0 && (size < gindex_maxlen(fs->guard->ix) || h->len > ctx)) {
+		if ((joined = sm_alloc(h->len + size)) == NULL)
 			return -ENOMEM;
-		}
-		memcpy(joined, h->d, hl);
-		memcpy(joined + hl, buf, size);
-		nw = joined;
+		memcpy(joined, h->d, h->len);
+		memcpy(joined + h->len, buf, size);
+		off = h->off;
+		size += h->len;
+		buf = joined;
+		hold_clear(h);
+	}
+	hl = h->len;
+	n = hl + size;
+	base = hl ? h->off : off;
+	if ((ctxb = sm_alloc(3 * ctx)) == NULL) {    /* [before | held] [after] */
+		sm_free(joined);
+		return -ENOMEM;
 	}
 	nb = (size_t)base < ctx ? (size_t)base : ctx;
 	if (read_ctx(rfd, ctxb, nb, base - (off_t)nb) != nb)
 		nb = 0;                 /* a hole or a short file: no context */
-	na = read_ctx(rfd, ctxb + ctx, ctx, off + (off_t)size);
-	rc = guard_scan_parts(fs, path, ctxb, nb, nw, n, ctxb + ctx, na);
-	sm_free(ctxb);
-	hold_clear(h);              /* refused: the value's start goes too */
-	if (rc == 0) {
-		/* a write at the end that starts a value waits for the next one */
-		tail = na == 0 && fs->guard->mode == LEAK_DENY ? gindex_tail(fs->guard->ix, nw, n, 0)
-							       : n;
-		if (tail > 0) {
-			ssize_t w = pwrite(fd, nw, tail, base);
-
-			rc = w < 0 ? -errno : (size_t)w != tail ? -EIO : 0;
-		}
-		if (rc == 0 && tail < n)
-			rc = hold_bytes(h, nw + tail, n - tail, base + (off_t)tail);
-	}
-	sm_free(joined);
-	return rc == 0 ? (int)size : rc;
-}
-
-/* checked_write when bytes are held and the write is at least as long as
- * the longest value (a program writing a file in large pieces): the same
- * scans and the same bytes written, without copying the write behind the
- * held bytes. The held bytes (at most context_len) are scanned with the
- * file's bytes before them, then end the context before the write; both go
- * out with one pwritev. Guard read lock held. */
-static int checked_write_held(struct sopsfs *fs, const char *path, int fd, struct guard_hold *h,
-			      const uint8_t *buf, size_t size, off_t off)
-{
-	size_t ctx = guard_context_len(fs->guard), hl = h->len, n = hl + size, nb, nc, na, tail;
-	off_t base = h->off;
-	uint8_t *ctxb = sm_alloc(3 * ctx);      /* [before | held] [after] */
-	struct iovec iov[2];
-	ssize_t w;
-	int rc, rfd = read_fd(fs, path, fd, h);
-
-	if (ctxb == NULL)
-		return -ENOMEM;
-	nb = (size_t)base < ctx ? (size_t)base : ctx;
-	if (read_ctx(rfd, ctxb, nb, base - (off_t)nb) != nb)
-		nb = 0;
-	memcpy(ctxb + nb, h->d, hl);
+	if (hl > 0)
+		memcpy(ctxb + nb, h->d, hl);
 	nc = nb + hl < ctx ? nb + hl : ctx;     /* the context before the write */
 	na = read_ctx(rfd, ctxb + 2 * ctx, ctx, off + (off_t)size);
-	rc = guard_scan_parts(fs, path, ctxb, nb, h->d, hl, NULL, 0);
+	rc = hl > 0 ? guard_scan_parts(fs, path, ctxb, nb, h->d, hl, NULL, 0) : 0;
 	if (rc == 0)
 		rc = guard_scan_parts(fs, path, ctxb + nb + hl - nc, nc, buf, size,
 				      ctxb + 2 * ctx, na);
 	sm_free(ctxb);
-	if (rc != 0) {
-		hold_clear(h);          /* refused: the value's start goes too */
-		return rc;
+	if (rc == 0) {
+		/* a write at the end that starts a value waits for the next one */
+		tail = hl + (na == 0 && fs->guard->mode == LEAK_DENY
+			     ? gindex_tail(fs->guard->ix, buf, size, 0) : size);
+		iov[0] = (struct iovec){ h->d, hl };
+		iov[1] = (struct iovec){ (void *)buf, tail - hl };
+		w = tail > 0 ? pwritev(fd, iov, 2, base) : 0;
+		rc = w < 0 ? -errno : (size_t)w != tail ? -EIO : 0;
 	}
-	/* the write is longer than any value: an end that may start one lies
-	 * in it */
-	tail = hl + (na == 0 && fs->guard->mode == LEAK_DENY
-		     ? gindex_tail(fs->guard->ix, buf, size, 0) : size);
-	iov[0] = (struct iovec){ h->d, hl };
-	iov[1] = (struct iovec){ (void *)buf, tail - hl };
-	w = pwritev(fd, iov, 2, base);
-	rc = w < 0 ? -errno : (size_t)w != tail ? -EIO : 0;
-	hold_clear(h);
+	hold_clear(h);              /* refused: the value's start goes too */
 	if (rc == 0 && tail < n)
 		rc = hold_bytes(h, buf + (tail - hl), n - tail, base + (off_t)tail);
-	return rc == 0 ? (int)size : rc;
+	sm_free(joined);
+	return rc == 0 ? (int)asked : rc;
 }
 
 /* A refused write: put back what this handle's truncation cut (those bytes
@@ -236,9 +205,6 @@ int guard_pwrite(struct sopsfs *fs, const char *path, int fd, struct guard_hold 
 		rc = n < 0 ? -errno : (int)n;
 	} else if ((h = hold_get(hold)) == NULL) {
 		rc = -ENOMEM;
-	} else if (h->len > 0 && h->len <= guard_context_len(fs->guard) &&
-		   size >= gindex_maxlen(fs->guard->ix)) {
-		rc = checked_write_held(fs, path, fd, h, buf, size, off);
 	} else {
 		rc = checked_write(fs, path, fd, h, buf, size, off);
 	}
