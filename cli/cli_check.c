@@ -253,27 +253,43 @@ int cli_check(int argc, char **argv)
 	return c.problems > 0 ? 1 : 0;
 }
 
+static const char filestatus_usage[] =
+"usage: sopsfs filestatus [--input-type T] FILE\n"
+"  Print {\"encrypted\":true} if FILE is a SOPS file (metadata with version and\n"
+"  mac), else {\"encrypted\":false}. The format comes from the name, as sops\n"
+"  decides it (a name without a known suffix is binary), or from --input-type\n"
+"  (yaml, json, dotenv, ini, binary).\n";
+
 int cli_filestatus(int argc, char **argv)
 {
 	struct buf text = BUF_INIT;
 	struct sdoc *doc = NULL;
 	struct sops_meta meta;
 	struct sops_err err;
+	const char *path = NULL, *type = NULL;
 	int ms, enc = 0;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("usage: sopsfs filestatus FILE\n  Print {\"encrypted\":true} if FILE is a "
-		     "SOPS file (metadata with version and mac), else {\"encrypted\":false}.");
-		return 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(filestatus_usage, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--input-type") && i + 1 < argc) {
+			type = argv[++i];
+		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') || path != NULL) {
+			fputs(filestatus_usage, stderr);
+			return EX_INVALID_ARGS;
+		} else {
+			path = argv[i];
+		}
 	}
-	if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0')) {
-		fputs("usage: sopsfs filestatus FILE\n", stderr);
+	if (path == NULL || (type != NULL && store_by_name(type) == NULL)) {
+		fputs(filestatus_usage, stderr);
 		return EX_INVALID_ARGS;
 	}
 	err_clear(&err);
-	if (cli_read_file(argv[1], &text, &err) != 0)
+	if (cli_read_file(path, &text, &err) != 0)
 		return cli_fail(&err);
-	ms = cli_load_meta(argv[1], &text, &doc, &meta, &err);
+	ms = cli_load_meta_as(cli_store(path, type), &text, &doc, &meta, &err);
 	if (ms < 0 && strstr(err.msg, "metadata not found") == NULL) {
 		buf_free(&text);
 		fprintf(stderr, "cannot check file status: cannot load encrypted file: %s\n", err.msg);

@@ -145,9 +145,14 @@ const struct store_ops *cli_store(const char *path, const char *type)
 int cli_load_meta(const char *path, const struct buf *text, struct sdoc **doc,
 		  struct sops_meta *meta, struct sops_err *err)
 {
-	*doc = sdoc_parse(store_for_content(path, (const char *)text->data, text->len),
-			  (const char *)text->data, text->len,
-			  PARSE_ENCRYPTED, err);
+	return cli_load_meta_as(store_for_content(path, (const char *)text->data, text->len),
+				text, doc, meta, err);
+}
+
+int cli_load_meta_as(const struct store_ops *store, const struct buf *text, struct sdoc **doc,
+		     struct sops_meta *meta, struct sops_err *err)
+{
+	*doc = sdoc_parse(store, (const char *)text->data, text->len, PARSE_ENCRYPTED, err);
 	if (*doc == NULL)
 		return -1;
 	if ((*doc)->meta == NULL && !(*doc)->meta_bad && !(*doc)->meta_dup) {

@@ -34,6 +34,10 @@ void rule_cache_free(struct rule_cache *rc);
  * error (bad syntax, bad metadata). */
 int cli_load_meta(const char *path, const struct buf *text, struct sdoc **doc,
 		  struct sops_meta *meta, struct sops_err *err);
+/* The same with the store given (cli_load_meta: the name's store, or the
+ * content's when the name implies none). */
+int cli_load_meta_as(const struct store_ops *store, const struct buf *text, struct sdoc **doc,
+		     struct sops_meta *meta, struct sops_err *err);
 
 /* The store for path, or --input-type NAME when given. */
 const struct store_ops *cli_store(const char *path, const char *type);

@@ -46,7 +46,7 @@ static const char usage[] =
 "  sopsfs set [--value-file|--value-stdin] [--idempotent] FILE INDEX VALUE\n"
 "  sopsfs unset [--idempotent] FILE INDEX\n"
 "  sopsfs check [-r] [--staged] [--no-decrypt] [PATH...]   CI / pre-commit guard\n"
-"  sopsfs filestatus FILE\n"
+"  sopsfs filestatus [--input-type T] FILE\n"
 "  sopsfs exec-env FILE CMD | exec-file [--no-fifo] [--filename N] FILE CMD\n"
 "  sopsfs exec [-o OPTS] SRC -- CMD ARGS...   mount SRC for one command\n"
 "      Each has --help. decrypt also takes --input-type, --output-type json|dotenv,\n"

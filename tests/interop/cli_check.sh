@@ -75,3 +75,17 @@ cd repo || exit 1
 	ok "filestatus prints sops' JSON" || fail "filestatus" "$("$SOPSFS" filestatus secrets/db.yaml)"
 "$SOPSFS" filestatus nope.yaml 2>err; rc=$?
 [ $rc != 0 ] && ! grep -q AddressSanitizer err && ok "filestatus of a missing file: exit $rc" || fail "filestatus missing" "rc=$rc"
+# The format comes from the name, as sops decides it: a SOPS YAML file
+# under a name without a known suffix is read as binary (JSON) and fails
+# the way sops' does; --input-type yaml reads it.
+cp secrets/db.yaml hidden-yaml
+"$SOPSFS" filestatus hidden-yaml > out 2> err; rc=$?
+[ $rc = 1 ] && [ ! -s out ] &&
+	grep -qx "cannot check file status: cannot load encrypted file: Could not unmarshal input data: invalid character .* looking for beginning of value" err &&
+	ok "filestatus: a YAML file named without a suffix is binary, as in sops" ||
+	fail "filestatus by name" "rc=$rc out=$(cat out) err=$(cat err)"
+[ "$("$SOPSFS" filestatus --input-type yaml hidden-yaml)" = '{"encrypted":true}' ] &&
+	ok "filestatus --input-type yaml" || fail "filestatus --input-type" "$("$SOPSFS" filestatus --input-type yaml hidden-yaml 2>&1)"
+"$SOPSFS" filestatus --input-type toml hidden-yaml 2>/dev/null; rc=$?
+[ $rc = 7 ] && ok "filestatus: unknown --input-type exits 7" || fail "filestatus bad type" "rc=$rc"
+rm -f hidden-yaml
