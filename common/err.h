@@ -27,7 +27,7 @@ enum sops_exit {
 	EX_ALREADY_ENCRYPTED = 203,
 };
 
-#define SOPS_ERR_MSG_MAX 1536
+#define SOPS_ERR_MSG_MAX 16384   /* a data-key report lists every key: ~400 bytes an age key */
 
 struct sops_err {
 	int code;                      /* enum sops_exit */

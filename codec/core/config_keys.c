@@ -40,6 +40,7 @@ static void rule_free(struct creation_rule *r)
 	free(r->encrypted_regex);
 	free(r->unencrypted_comment_regex);
 	free(r->encrypted_comment_regex);
+	free(r->deferred_msg);
 }
 
 void sops_config_free(struct sops_config *cfg)

@@ -200,11 +200,25 @@ static const struct flat_field flat_fields[] = {
 	{ "hc_vault_transit_uri", "vault", "hc_vault", 0 },
 };
 
+/* Keep the rule's error for when it is chosen: the first one, or this one
+ * in place of any before it when replace is set. */
+static void defer_err_as(struct creation_rule *r, int replace, const char *fmt, const char *a,
+			 const char *b, const char *c)
+{
+	struct sops_err e;
+
+	if (r->deferred_code != 0 && !replace)
+		return;
+	err_set(&e, EX_ERROR, fmt, a, b, c);
+	free(r->deferred_msg);
+	r->deferred_code = e.code;
+	r->deferred_msg = strdup(e.msg);
+}
+
 static void defer_err(struct creation_rule *r, const char *fmt, const char *a,
 		      const char *b, const char *c)
 {
-	if (r->deferred.code == 0)
-		err_set(&r->deferred, EX_ERROR, fmt, a, b, c);
+	defer_err_as(r, 0, fmt, a, b, c);
 }
 
 /* Items of a flat field, joined with ',' (sops joins, then splits). */
@@ -309,9 +323,9 @@ static void check_selection(struct creation_rule *r)
 	for (size_t i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
 		count += sel[i] != NULL && sel[i][0] != '\0';
 	if (count > 1)
-		err_set(&r->deferred, EX_ERROR, "error loading config: cannot use more than one of "
-			"encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, "
-			"encrypted_comment_regex, or unencrypted_comment_regex for the same rule");
+		defer_err_as(r, 1, "%s%s%s", "error loading config: cannot use more than one of ",
+			     "encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, ",
+			     "encrypted_comment_regex, or unencrypted_comment_regex for the same rule");
 }
 
 static void empty_to_null(char **s)

@@ -124,6 +124,23 @@ static int unwrap_group(const struct key_group *g, struct buf *part, struct buf 
 	return -1;
 }
 
+/* A report longer than an error holds (dozens of keys) is cut after its
+ * last whole key, so that the closing paragraph is always printed. */
+static void fit_report(struct buf *rep, size_t trailer_len)
+{
+	static const char more[] = "\n  (further keys failed too)";
+	size_t room = SOPS_ERR_MSG_MAX - 1 - trailer_len - 128;   /* 128: heading */
+	size_t cut;
+
+	if (rep->data == NULL || rep->len <= room)
+		return;
+	for (cut = room - sizeof(more); cut > 0; cut--)
+		if (memcmp(rep->data + cut, "\n  ", 3) == 0 && rep->data[cut + 3] != ' ')
+			break;
+	buf_truncate(rep, cut);
+	buf_adds(rep, more);
+}
+
 static void finish_report(struct buf *rep, int threshold, int ok, struct sops_err *err)
 {
 	struct buf trailer = BUF_INIT, text = BUF_INIT;
@@ -141,6 +158,7 @@ static void finish_report(struct buf *rep, int threshold, int ok, struct sops_er
 			 "successful, decryption has to succeed with any of the keys in that key group.",
 			 threshold, ok, threshold);
 	wordwrap(msg, 75, &trailer);
+	fit_report(rep, trailer.len);
 	buf_printf(&text, "Failed to get the data key required to decrypt the SOPS file.\n\n%s\n\n%s",
 		   rep->data ? (const char *)rep->data : "",
 		   trailer.data ? (const char *)trailer.data : "");

@@ -239,11 +239,9 @@ int sops_config_match(const struct sops_config *cfg, const char *file_path,
 			return -1;
 		if (m == 0)
 			continue;
-		if (r->deferred.code != 0) {
-			if (err != NULL)
-				*err = r->deferred;
-			return -1;
-		}
+		if (r->deferred_code != 0)
+			return err_set(err, r->deferred_code, "%s",
+				       r->deferred_msg ? r->deferred_msg : "error loading config");
 		*out = r;
 		return 0;
 	}

@@ -57,8 +57,10 @@ struct creation_rule {
 	char *unencrypted_comment_regex;
 	char *encrypted_comment_regex;
 	int mac_only_encrypted;
-	/* private: an error sops reports only when this rule is chosen */
-	struct sops_err deferred;
+	/* private: an error sops reports only when this rule is chosen (its
+	 * message NULL when there was no room for it) */
+	int deferred_code;
+	char *deferred_msg;
 };
 
 struct sops_config {

@@ -136,18 +136,18 @@ static int remember_scalar(struct tb *T, const struct ynode *y, struct node *n)
 static struct node *scalar_node(struct tb *T, const struct ynode *y)
 {
 	struct node *n = new_node(T, NK_SCALAR);
-	struct sops_err ignore;
+	struct sops_err *ignore = &T->ignored;
 
-	ignore.code = 0;
+	ignore->code = 0;
 	if (n == NULL) {
 		oom(T);
 		return NULL;
 	}
 	/* node.Decode errors are ignored by sops: the value stays nil */
-	if (yres_value(T->doc, y, &n->val, &ignore) != 0) {
+	if (yres_value(T->doc, y, &n->val, ignore) != 0) {
 		memset(&n->val, 0, sizeof(n->val));
 		n->val.s = "";
-		if (ignore.code == EX_ERROR) {
+		if (ignore->code == EX_ERROR) {
 			oom(T);
 			return NULL;
 		}
@@ -192,9 +192,9 @@ static int set_key(struct tb *T, struct node *item, const struct ynode *k)
 {
 	const struct ynode *t = k;
 	struct tvalue v;
-	struct sops_err ignore;
+	struct sops_err *ignore = &T->ignored;
 
-	ignore.code = 0;
+	ignore->code = 0;
 	while (t->kind == YK_ALIAS && t->alias != NULL)
 		t = t->alias;
 	if (t->kind == YK_MAP || t->kind == YK_SEQ) {
@@ -203,7 +203,7 @@ static int set_key(struct tb *T, struct node *item, const struct ynode *k)
 		item->keylen = strlen(item->key);
 		return 0;
 	}
-	if (t->kind != YK_SCALAR || yres_value(T->doc, t, &v, &ignore) != 0) {
+	if (t->kind != YK_SCALAR || yres_value(T->doc, t, &v, ignore) != 0) {
 		memset(&v, 0, sizeof(v));
 		v.s = "";
 	}

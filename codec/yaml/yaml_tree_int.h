@@ -18,6 +18,8 @@ struct tb {
 	int nactive, acap;
 	unsigned char *used;    /* bitmap of comment starts placed in the tree */
 	struct ydoc *cur;       /* document being built */
+	struct sops_err ignored; /* errors sops ignores (node.Decode): one here,
+				    not one per frame of the recursive walk */
 };
 
 /* yaml_tree.c: nodes, comments, the walk */

@@ -41,6 +41,36 @@ env GNUPGHOME="$TMP/nokeys" SOPS_AGE_KEY_FILE="$V/keys/age2.txt" true
 mkdir -p nokeys && chmod 700 nokeys
 expect "wrong key" 128 "Failed to get the data key" env GNUPGHOME="$TMP/nokeys" SOPS_AGE_KEY_FILE="$V/keys/age2.txt" "$SOPSFS" decrypt "$BASE"
 
+# A file with many recipients (nix repositories have dozens): the report
+# names every key and ends with sops' closing paragraph; past what an error
+# holds (16 KiB, about 40 age keys) it is cut after a whole key, and the
+# closing paragraph is still there.
+many_keys() {   # N: a secret encrypted to N fresh age recipients
+	local r="" k
+	for _ in $(seq "$1"); do
+		k=$(age-keygen 2>/dev/null | sed -n 's/^# public key: //p')
+		r=$r${r:+,}$k
+	done
+	printf 'a: secret-value\n' | "$SOPSFS" encrypt --age "$r" --filename-override many.yaml -
+}
+if command -v age-keygen >/dev/null 2>&1; then
+	many_keys 6 >six.yaml
+	expect "6 recipients, no key: exit 128" 128 "Failed to get the data key" "$SOPSFS" decrypt six.yaml
+	[ "$(grep -c '^  age1.*: FAILED$' err)" = 6 ] && tail -1 err | grep -qx "but none were." &&
+		ok "6 recipients: every key in the report, sops' closing paragraph" ||
+		fail "6 recipients report" "$(grep -c FAILED err) keys, $(wc -c <err) bytes, ends: $(tail -c 80 err)"
+	many_keys 60 >sixty.yaml
+	expect "60 recipients, no key: exit 128" 128 "Failed to get the data key" "$SOPSFS" decrypt sixty.yaml
+	n=$(grep -c '^  age1.*: FAILED$' err)
+	[ "$n" -ge 30 ] && [ "$n" -lt 60 ] && grep -qx "  (further keys failed too)" err &&
+		tail -1 err | grep -qx "but none were." &&
+		grep -B2 -x "  (further keys failed too)" err | head -1 | grep -q "^    [ -] | " &&
+		ok "60 recipients: $n keys listed, cut after a whole key, closing paragraph kept" ||
+		fail "60 recipients report" "$n keys, $(wc -c <err) bytes, ends: $(tail -c 120 err)"
+else
+	skip "many recipients" "age-keygen not installed"
+fi
+
 sed 's/^    version: .*/    version: [broken/' "$BASE" >badmeta.yaml
 expect "broken metadata (YAML syntax)" 1 "yaml" "$SOPSFS" decrypt badmeta.yaml
 sed 's/^    lastmodified: .*/    lastmodified: "yesterday"/' "$BASE" >badlm.yaml
