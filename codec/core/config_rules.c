@@ -323,9 +323,10 @@ static void check_selection(struct creation_rule *r)
 	for (size_t i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
 		count += sel[i] != NULL && sel[i][0] != '\0';
 	if (count > 1)
-		defer_err_as(r, 1, "%s%s%s", "error loading config: cannot use more than one of ",
-			     "encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, ",
-			     "encrypted_comment_regex, or unencrypted_comment_regex for the same rule");
+		defer_err_as(r, 1, "error loading config: cannot use more than one of "
+			     "encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, "
+			     "encrypted_comment_regex, or unencrypted_comment_regex for the same rule",
+			     NULL, NULL, NULL);
 }
 
 static void empty_to_null(char **s)

@@ -124,12 +124,16 @@ static int unwrap_group(const struct key_group *g, struct buf *part, struct buf 
 	return -1;
 }
 
+static const char report_head[] =
+	"Failed to get the data key required to decrypt the SOPS file.\n\n";
+
 /* A report longer than an error holds (dozens of keys) is cut after its
  * last whole key, so that the closing paragraph is always printed. */
 static void fit_report(struct buf *rep, size_t trailer_len)
 {
 	static const char more[] = "\n  (further keys failed too)";
-	size_t room = SOPS_ERR_MSG_MAX - 1 - trailer_len - 128;   /* 128: heading */
+	/* the message: report_head, the report, "\n\n", the trailer, NUL */
+	size_t room = SOPS_ERR_MSG_MAX - (sizeof(report_head) - 1) - 2 - trailer_len - 1;
 	size_t cut;
 
 	if (rep->data == NULL || rep->len <= room)
@@ -159,7 +163,7 @@ static void finish_report(struct buf *rep, int threshold, int ok, struct sops_er
 			 threshold, ok, threshold);
 	wordwrap(msg, 75, &trailer);
 	fit_report(rep, trailer.len);
-	buf_printf(&text, "Failed to get the data key required to decrypt the SOPS file.\n\n%s\n\n%s",
+	buf_printf(&text, "%s%s\n\n%s", report_head,
 		   rep->data ? (const char *)rep->data : "",
 		   trailer.data ? (const char *)trailer.data : "");
 	err_set(err, EX_NO_DATA_KEY, "%s", text.data ? (const char *)text.data : "");
